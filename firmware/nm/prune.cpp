@@ -1,0 +1,196 @@
+#include "nm/prune.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+namespace flexcim::nm {
+namespace {
+
+// Geometry shared by pruning and planning: rows x inputs cut into groups of m inputs.
+struct Shape {
+  int out, in, m;
+  int groups() const { return (in + m - 1) / m; }
+  size_t at(int row, int input) const { return static_cast<size_t>(row) * in + input; }
+  int group_begin(int g) const { return g * m; }
+  int group_end(int g) const { return std::min(in, (g + 1) * m); }
+};
+
+Shape checked_shape(const char* where, int out, int in, Pattern p) {
+  p.validate(where);
+  if (out < 1 || in < 1)
+    throw std::invalid_argument(fmt::format("{}: matrix shape {}x{} (out x in) must be at least 1x1", where, out, in));
+  return {out, in, p.m};
+}
+
+void check_pairs(const char* where, Pattern p, int col_block) {
+  if (p.m % 2 != 0)
+    throw std::invalid_argument(fmt::format(
+        "{}: pattern {} has odd M; FlexCiM groups inputs in pairs, so M must be even", where, p.str()));
+  if (col_block < 1)
+    throw std::invalid_argument(fmt::format("{}: col_block {} must be >= 1", where, col_block));
+}
+
+void check_scores(const float* scores, const Shape& s) {
+  if (scores == nullptr) throw std::invalid_argument("prune_mask: scores is null");
+  for (int o = 0; o < s.out; ++o)
+    for (int i = 0; i < s.in; ++i) {
+      const float v = scores[s.at(o, i)];
+      if (!(v >= 0) || !std::isfinite(v))
+        throw std::invalid_argument(fmt::format(
+            "prune_mask: score[{}][{}] = {} but scores must be finite and >= 0", o, i, v));
+    }
+}
+
+void prune_unconstrained(const float* scores, const Shape& s, int n, std::vector<uint8_t>& mask) {
+  std::vector<int> order;
+  for (int o = 0; o < s.out; ++o)
+    for (int g = 0; g < s.groups(); ++g) {
+      order.resize(s.group_end(g) - s.group_begin(g));
+      std::iota(order.begin(), order.end(), s.group_begin(g));
+      const int keep = std::min<int>(n, order.size());
+      // Highest score first; on equal scores the lower input index wins.
+      std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](int a, int b) {
+        const float sa = scores[s.at(o, a)], sb = scores[s.at(o, b)];
+        return sa != sb ? sa > sb : a < b;
+      });
+      for (int k = 0; k < keep; ++k) mask[s.at(o, order[k])] = 1;
+    }
+}
+
+// One (row block, group) of the hardware-aware pruner: exact knapsack over pairs, each
+// taking 0, 1 or 2 of the n slots (never more than its real, non-padding elements).
+void prune_block_group(const float* scores, const Shape& s, int n, int row_lo, int row_hi, int g,
+                       std::vector<uint8_t>& mask) {
+  const int base = s.group_begin(g), end = s.group_end(g), pairs = s.m / 2;
+  const auto real = [&](int k) { return std::clamp(end - (base + 2 * k), 0, 2); };
+  // value[k][c]: block score of pair k holding c slots.
+  std::vector<std::array<double, 3>> value(pairs, {0, 0, 0});
+  for (int k = 0; k < pairs; ++k)
+    for (int o = row_lo; o < row_hi; ++o) {
+      const int first = base + 2 * k;
+      const double a = real(k) >= 1 ? scores[s.at(o, first)] : 0;
+      const double b = real(k) >= 2 ? scores[s.at(o, first + 1)] : 0;
+      value[k][1] += std::max(a, b);
+      value[k][2] += a + b;
+    }
+  // best[k][slots]: best score of pairs k.. with at most `slots` slots.
+  std::vector<std::vector<double>> best(pairs + 1, std::vector<double>(n + 1, 0.0));
+  for (int k = pairs - 1; k >= 0; --k)
+    for (int slots = 0; slots <= n; ++slots) {
+      double b = best[k + 1][slots];
+      for (int c = 1; c <= std::min(real(k), slots); ++c) b = std::max(b, value[k][c] + best[k + 1][slots - c]);
+      best[k][slots] = b;
+    }
+  int slots = n;
+  for (int k = 0; k < pairs; ++k) {
+    int take = 0;  // most slots on the lowest pair among the optimal choices
+    for (int c = std::min(real(k), slots); c >= 1; --c)
+      if (value[k][c] + best[k + 1][slots - c] == best[k][slots]) {
+        take = c;
+        break;
+      }
+    slots -= take;
+    const int first = base + 2 * k;
+    for (int o = row_lo; o < row_hi && take > 0; ++o) {
+      if (take == 2) {
+        mask[s.at(o, first)] = mask[s.at(o, first + 1)] = 1;
+      } else {
+        const bool second = real(k) == 2 && scores[s.at(o, first + 1)] > scores[s.at(o, first)];
+        mask[s.at(o, first + second)] = 1;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> prune_mask(const float* scores, int out, int in, Pattern p, PruneMode mode,
+                                int col_block) {
+  const Shape s = checked_shape("prune_mask", out, in, p);
+  check_scores(scores, s);
+  if (p.dense()) return std::vector<uint8_t>(static_cast<size_t>(out) * in, 1);
+  std::vector<uint8_t> mask(static_cast<size_t>(out) * in, 0);
+  if (mode == PruneMode::Unconstrained) {
+    prune_unconstrained(scores, s, p.n, mask);
+    return mask;
+  }
+  check_pairs("prune_mask", p, col_block);
+  for (int lo = 0; lo < out; lo += col_block)
+    for (int g = 0; g < s.groups(); ++g)
+      prune_block_group(scores, s, p.n, lo, std::min(out, lo + col_block), g, mask);
+  return mask;
+}
+
+double kept_score(const float* scores, const std::vector<uint8_t>& mask) {
+  double sum = 0;
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) sum += scores[i];
+  return sum;
+}
+
+SlotPlan plan_slots(const std::vector<uint8_t>& mask, int out, int in, Pattern p, int col_block) {
+  const Shape s = checked_shape("plan_slots", out, in, p);
+  check_pairs("plan_slots", p, col_block);
+  if (mask.size() != static_cast<size_t>(out) * in)
+    throw std::invalid_argument(fmt::format("plan_slots: mask has {} entries, expected out x in = {}x{} = {}",
+                                            mask.size(), out, in, static_cast<size_t>(out) * in));
+  const int n = p.n, pairs = p.m / 2;
+  SlotPlan plan;
+  plan.pattern = p;
+  plan.out = out;
+  plan.in = in;
+  plan.col_block = col_block;
+  plan.blocks = (out + col_block - 1) / col_block;
+  plan.groups = s.groups();
+  plan.pair.assign(static_cast<size_t>(plan.blocks) * plan.groups * n, -1);
+  plan.element.assign(static_cast<size_t>(out) * plan.groups * n, -1);
+
+  const auto kept = [&](int o, int input) { return input < in && mask[s.at(o, input)] != 0; };
+  std::vector<int> need(pairs);
+  for (int b = 0; b < plan.blocks; ++b) {
+    const int lo = b * col_block, hi = std::min(out, lo + col_block);
+    for (int g = 0; g < plan.groups; ++g) {
+      const int base = s.group_begin(g);
+      const auto where = [&] {
+        return fmt::format("pattern {} not executable at row block {} (rows {}-{}), group {} (inputs {}-{})",
+                           p.str(), b, lo, hi - 1, g, base, s.group_end(g) - 1);
+      };
+      std::fill(need.begin(), need.end(), 0);
+      for (int o = lo; o < hi; ++o) {
+        int row_kept = 0;
+        for (int k = 0; k < pairs; ++k) {
+          const int c = kept(o, base + 2 * k) + kept(o, base + 2 * k + 1);
+          row_kept += c;
+          need[k] = std::max(need[k], c);
+        }
+        if (row_kept > n)
+          throw NotExecutable(fmt::format("{}: row {} keeps {} weights, more than N = {}", where(), o, row_kept, n));
+      }
+      const int slots = std::accumulate(need.begin(), need.end(), 0);
+      if (slots > n)
+        throw NotExecutable(fmt::format(
+            "{}: the rows together use {} pair slots (a pair counts twice when a row keeps both elements), more than N = {}",
+            where(), slots, n));
+      // Slots in pair order; rows use a pair's kept elements in order across its slots.
+      int slot = 0;
+      for (int k = 0; k < pairs; ++k) {
+        for (int c = 0; c < need[k]; ++c)
+          plan.pair[(static_cast<size_t>(b) * plan.groups + g) * n + slot + c] = static_cast<int8_t>(k);
+        for (int o = lo; o < hi; ++o) {
+          int8_t* row_slots = &plan.element[(static_cast<size_t>(o) * plan.groups + g) * n + slot];
+          int used = 0;
+          for (int e = 0; e < 2; ++e)
+            if (kept(o, base + 2 * k + e)) row_slots[used++] = static_cast<int8_t>(e);
+        }
+        slot += need[k];
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace flexcim::nm

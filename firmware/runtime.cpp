@@ -1,0 +1,140 @@
+#include "runtime.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "weight_packer.h"
+
+namespace flexcim::fw {
+
+namespace {
+uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+std::vector<float> magnitude_scores(const std::vector<int8_t>& w) {
+  std::vector<float> s(w.size());
+  for (size_t i = 0; i < w.size(); ++i) s[i] = float(std::abs(int(w[i])));
+  return s;
+}
+}  // namespace
+
+bool RunReport::golden_match() const {
+  for (const LayerReport& l : layers)
+    if (!l.golden_match) return false;
+  return !layers.empty();
+}
+
+uint64_t RunReport::outputs_checked() const {
+  uint64_t n = 0;
+  for (const LayerReport& l : layers) n += l.outputs_checked;
+  return n;
+}
+
+std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens, int in, int out) {
+  std::vector<int32_t> y(size_t(tokens) * out);
+  for (int t = 0; t < tokens; ++t)
+    for (int o = 0; o < out; ++o) {
+      const int8_t* xr = x + size_t(t) * in;
+      const int8_t* wr = w + size_t(o) * in;
+      int32_t acc = 0;
+      for (int j = 0; j < in; ++j) acc += int32_t(xr[j]) * int32_t(wr[j]);
+      y[size_t(t) * out + o] = acc;
+    }
+  return y;
+}
+
+Runtime::Runtime(Hal& hal, const BoardInfo& board, WaitMode wait)
+    : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait) {}
+
+nm::Pattern Runtime::executable_pattern(const Capabilities& caps, nm::Pattern requested) {
+  if (requested.dense() || caps.supports(requested)) return requested;
+  // Candidates are ordered sparsest first; the first one at least as dense whose
+  // groups nest with the requested ones can execute the same mask.
+  const double density = double(requested.n) / requested.m;
+  for (const nm::Pattern& p : caps.patterns()) {
+    const bool nests = p.m % requested.m == 0 || requested.m % p.m == 0;
+    if (!p.dense() && double(p.n) / p.m >= density && nests) return p;
+  }
+  return {int(caps.submacros), int(caps.submacros)};
+}
+
+RunReport Runtime::run(const Workload& workload) {
+  RunReport report;
+  report.caps = driver_.probe();
+  for (size_t i = 0; i < workload.layers.size(); ++i) {
+    const LayerSpec& layer = workload.layers[i];
+    const LayerTensors tensors = synthesize(layer, workload.seed, i, workload.synthetic);
+    report.layers.push_back(run_layer(report.caps, layer, tensors, workload.prune_mode));
+  }
+  return report;
+}
+
+LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
+                               nm::PruneMode mode) {
+  const int in = layer.in_features, out = layer.out_features, tokens = layer.tokens;
+  const MacroShape shape{caps.submacros, caps.rows, caps.cols};
+
+  LayerReport r;
+  r.name = layer.name;
+  r.block = layer.block;
+  r.in_features = in;
+  r.out_features = out;
+  r.tokens = tokens;
+  r.requested = layer.pattern;
+
+  // Prune with |W| scores; the same pruned weights run on every architecture.
+  std::vector<int8_t> w = tensors.weights;
+  std::vector<uint8_t> mask(w.size(), 1);
+  if (!layer.pattern.dense()) {
+    const std::vector<float> scores = magnitude_scores(w);
+    mask = nm::prune_mask(scores.data(), out, in, layer.pattern, mode, int(caps.cols));
+    const std::vector<uint8_t> free_mask =
+        nm::prune_mask(scores.data(), out, in, layer.pattern, nm::PruneMode::Unconstrained, int(caps.cols));
+    r.score_kept = nm::kept_score(scores.data(), mask);
+    r.score_kept_unconstrained = nm::kept_score(scores.data(), free_mask);
+    for (size_t k = 0; k < w.size(); ++k)
+      if (!mask[k]) w[k] = 0;
+  }
+  for (uint8_t k : mask) r.kept_weights += k;
+
+  // Find what the hardware can run; a mask the shared-select rule rejects is
+  // never sent (pack_weights throws before anything is programmed).
+  r.executed = executable_pattern(caps, layer.pattern);
+  const std::vector<uint8_t> stream = pack_weights(w.data(), mask, out, in, r.executed, shape);
+  r.weight_stream_bytes = stream.size();
+
+  // DRAM layout: weights, activations, outputs, each 64-byte aligned.
+  const uint64_t w_addr = board_.dram_base;
+  const uint64_t x_addr = align_up(w_addr + stream.size(), 64);
+  const uint64_t y_addr = align_up(x_addr + uint64_t(tokens) * in, 64);
+  const uint64_t end = y_addr + uint64_t(tokens) * out * 4;
+  if (end - board_.dram_base > board_.dram_size)
+    throw DeviceError(fmt::format("layer {} needs {} bytes of DRAM (weights {}, activations {}, outputs {}); the "
+                                  "platform has {}",
+                                  layer.name, end - board_.dram_base, stream.size(), uint64_t(tokens) * in,
+                                  uint64_t(tokens) * out * 4, board_.dram_size));
+  hal_.load(w_addr, stream.data(), stream.size());
+  hal_.load(x_addr, tensors.activations.data(), tensors.activations.size());
+
+  LayerJob job;
+  job.tokens = uint32_t(tokens);
+  job.in_features = uint32_t(in);
+  job.out_features = uint32_t(out);
+  job.pattern = r.executed;
+  job.w_addr = w_addr;
+  job.w_bytes = stream.size();
+  job.x_addr = x_addr;
+  job.y_addr = y_addr;
+  r.status = driver_.run(job);
+  if (!r.status.ok()) return r;
+
+  std::vector<int32_t> y(size_t(tokens) * out);
+  hal_.dump(y_addr, y.data(), y.size() * 4);
+  const std::vector<int32_t> golden = reference_gemm(tensors.activations.data(), w.data(), tokens, in, out);
+  r.outputs_checked = y.size();
+  for (size_t k = 0; k < y.size(); ++k) r.mismatches += y[k] != golden[k];
+  r.golden_match = r.mismatches == 0;
+  return r;
+}
+
+}  // namespace flexcim::fw

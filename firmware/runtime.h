@@ -1,0 +1,67 @@
+// The firmware's workload runner: for every layer it prunes (for the layer's
+// N:M), packs, places the tensors in DRAM, programs the accelerator, waits,
+// reads the outputs back and compares every element with the golden result it
+// computes on the host from the same pruned int8 weights.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "flexcim_driver.h"
+#include "hal.h"
+#include "workload.h"
+
+namespace flexcim::fw {
+
+// Where things are, as a device tree would say.
+struct BoardInfo {
+  uint64_t accelerator_base = 0;
+  uint64_t dram_base = 0, dram_size = 0;
+};
+
+struct LayerReport {
+  std::string name;
+  int block = 0;
+  int in_features = 0, out_features = 0, tokens = 0;
+  nm::Pattern requested{1, 1};  // the workload's N:M (what the weights were pruned to)
+  nm::Pattern executed{1, 1};   // what the hardware ran: requested, or the closest denser supported pattern
+  uint64_t kept_weights = 0;
+  double score_kept = 0;               // sum of |W| kept by the hardware-aware mask
+  double score_kept_unconstrained = 0; // ... by unconstrained per-row N:M (same N:M)
+  uint64_t weight_stream_bytes = 0;
+  JobStatus status;
+  uint64_t outputs_checked = 0, mismatches = 0;
+  bool golden_match = false;
+};
+
+struct RunReport {
+  Capabilities caps;
+  std::vector<LayerReport> layers;
+  bool golden_match() const;
+  uint64_t outputs_checked() const;
+};
+
+class Runtime {
+ public:
+  Runtime(Hal& hal, const BoardInfo& board, WaitMode wait);
+
+  RunReport run(const Workload& workload);
+
+  // The pattern a layer pruned to `requested` executes with on this hardware:
+  // itself if supported, else the sparsest supported pattern at least as dense
+  // that can hold the mask, else dense.
+  static nm::Pattern executable_pattern(const Capabilities& caps, nm::Pattern requested);
+
+ private:
+  LayerReport run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
+                        nm::PruneMode mode);
+
+  Hal& hal_;
+  BoardInfo board_;
+  FlexcimDriver driver_;
+};
+
+// int32 Y[t][o] = sum_j X[t][j] * W[o][j]: the golden reference.
+std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens, int in, int out);
+
+}  // namespace flexcim::fw

@@ -1,0 +1,49 @@
+// The workload the firmware runs: a list of linear layers (GEMM: tokens x in
+// -> out) and the synthetic int8 tensors for presets without real weights.
+//
+// Synthetic generator (seeded, deterministic): weights are Laplace(0, 1) — the
+// heavy-tailed shape of trained LLM weights — quantised to int8 with the clip at
+// 8 (scale 127/8). Activations are Laplace(0, 1) too, except a few "outlier"
+// input channels (fraction `outlier_fraction`, chosen per layer) scaled by
+// `outlier_scale`: the outlier features of LLM activations that FLOW's
+// activation-aware scores look for. Activations are quantised per tensor
+// (scale = max|x| / 127).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nm/pattern.h"
+#include "nm/prune.h"
+
+namespace flexcim::fw {
+
+struct LayerSpec {
+  std::string name;
+  int block = 0;
+  int in_features = 0, out_features = 0, tokens = 1;
+  nm::Pattern pattern{1, 1};  // requested N:M; dense when n == m
+};
+
+struct SyntheticParams {
+  double outlier_fraction = 0.01;
+  double outlier_scale = 8.0;
+};
+
+struct Workload {
+  std::vector<LayerSpec> layers;
+  uint64_t seed = 1;
+  SyntheticParams synthetic;
+  nm::PruneMode prune_mode = nm::PruneMode::HwAware;
+};
+
+struct LayerTensors {
+  std::vector<int8_t> weights;      // [out][in]
+  std::vector<int8_t> activations;  // [tokens][in]
+  std::vector<int> outlier_channels;
+};
+
+// Layer `index` of a workload gets its own stream, so layers do not depend on each other.
+LayerTensors synthesize(const LayerSpec& layer, uint64_t seed, size_t index, const SyntheticParams& params);
+
+}  // namespace flexcim::fw

@@ -1,0 +1,73 @@
+// The accelerator's controller: checks a job descriptor, tiles the layer onto
+// the macros and buffers, and drives DMA and macros until the outputs are in
+// DRAM. Order of work (weight-stationary per token chunk):
+//
+//   for each chunk of tokens that fits the activation and output buffers:
+//     DMA the chunk's activations into the activation buffer
+//     for each group of K output tiles (one per macro):
+//       for each input tile: a "wave" = the K tiles' weight records, prefetched
+//         into free weight-buffer slots while earlier waves compute;
+//         every macro writes its tile and streams the chunk's tokens,
+//         accumulating into the output buffer
+//       DMA the finished outputs to DRAM
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+
+#include "dma.h"
+#include "macro.h"
+#include "sram_buffer.h"
+
+namespace flexcim {
+
+struct Job {
+  uint32_t tokens = 0, in_features = 0, out_features = 0;
+  uint32_t n = 0, m = 0;
+  uint32_t w_addr = 0, w_bytes = 0, x_addr = 0, y_addr = 0;
+};
+
+struct JobOutcome {
+  uint32_t error = 0;       // FLEXCIM_ERR_*
+  uint32_t error_info = 0;  // ERR_INFO register
+  uint64_t cycles = 0;
+};
+
+class Sequencer : public sc_core::sc_module {
+ public:
+  enum State : unsigned { Idle, Check, LoadActivations, Compute, StoreOutputs, Done, Failed };
+
+  struct Params {
+    MacroKind kind = MacroKind::FlexCiM;
+    MacroGeometry geometry;
+    uint32_t patterns = 0;   // CAP_PATTERNS bits
+    uint64_t dram_base = 0, dram_size = 0;
+  };
+
+  sc_core::sc_signal<unsigned> state;
+
+  Sequencer(sc_core::sc_module_name name, const Params& params, Dma& dma, SramBuffer& wbuf, SramBuffer& abuf,
+            SramBuffer& obuf, std::vector<Macro*> macros, sc_core::sc_time clock, EnergyCounts& energy);
+
+  // Runs a job to completion (or to its first error) on the calling thread.
+  JobOutcome execute(const Job& job);
+
+  // Packed weight-stream size for a layer (docs/weight-format.md); 0 if the pattern is unusable.
+  uint64_t weight_stream_bytes(uint32_t in_features, uint32_t out_features, RowMapping mapping) const;
+
+ private:
+  struct Plan;
+  JobOutcome check(const Job& job, Plan& plan) const;
+  JobOutcome run(const Job& job, const Plan& plan);
+  bool pattern_supported(uint32_t n, uint32_t m) const;
+
+  Params p_;
+  Dma& dma_;
+  SramBuffer &wbuf_, &abuf_, &obuf_;
+  std::vector<Macro*> macros_;
+  sc_core::sc_time clock_;
+  EnergyCounts& energy_;
+};
+
+}  // namespace flexcim

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config_error.h"
+#include "config_node.h"
+
+namespace flexcim {
+
+// The effective configuration of one run: a defaults file, overlaid by a scenario file,
+// overlaid by `--set key.path=value` overrides.
+//
+// Merge rules: maps merge key by key; sequences and single values replace. A scenario
+// or override may only use keys that the defaults define at that level, with the same
+// kind (map, sequence or single value), except below sequence elements and below maps
+// whose default is `{}` (free-form; check_all_used() catches keys nobody reads there).
+// A null default accepts any kind. The top-level key `name` is always accepted.
+//
+// Paths look like "platform.dram.latency_ns" or "workload.layers[3].in"; "" is the
+// top level. Every error is a ConfigError whose one-line message says where the value
+// came from (file:line or the --set text), which key, and what is allowed. A malformed
+// path passed by the caller is a bug, not bad input: it throws std::invalid_argument.
+//
+// Getters record what they read (hence the mutable state behind const methods; a
+// Config is not meant to be shared between threads while it is being read).
+class Config {
+ public:
+  static Config load(const std::string& defaults_path, const std::string& scenario_path,
+                     const std::vector<std::string>& overrides = {});
+  // A standalone file without defaults (energy tables); every key in it counts as set.
+  static Config load_file(const std::string& path);
+
+  int64_t get_int(const std::string& path, int64_t min, int64_t max) const;
+  double get_double(const std::string& path, double min, double max) const;
+  bool get_bool(const std::string& path) const;
+  std::string get_string(const std::string& path) const;
+  std::string get_choice(const std::string& path, const std::vector<std::string>& allowed) const;
+  // A relative path is resolved against the directory of the file that set it (the
+  // current directory for --set); the result is lexically normalised.
+  std::string get_path(const std::string& path) const;
+
+  bool has(const std::string& path) const;
+  bool is_sequence(const std::string& path) const;
+  bool is_map(const std::string& path) const;
+  size_t size(const std::string& path) const;                    // sequence length
+  std::vector<std::string> keys(const std::string& path) const;  // map keys in file order
+
+  // "scenarios/x.yaml:12", "--set platform.clock_mhz=2", or the defaults file:line. For a
+  // missing key, where its closest existing parent was set.
+  std::string where(const std::string& path) const;
+  [[noreturn]] void fail(const std::string& path, const std::string& problem) const;
+
+  // Declares the value at `path` and everything below it consumed (no-op if absent).
+  void mark_used(const std::string& path) const;
+  // Throws for the first value set by the scenario or an override that no getter,
+  // size(), keys() or mark_used() has touched.
+  void check_all_used() const;
+
+  std::string name() const;  // scenario `name:` if set and non-empty, else the file stem
+  std::string dump() const;  // effective configuration as YAML, in file order
+
+ private:
+  Config() = default;  // only the loaders make one
+
+  struct Lookup {
+    const ConfigNode* node = nullptr;     // the value, if present
+    const ConfigNode* nearest = nullptr;  // deepest existing node on the way
+    std::string problem;                  // why the value is absent
+  };
+
+  Lookup lookup(const std::string& path) const;
+  const ConfigNode& require(const std::string& path) const;
+  // The single value at `path`, marked read; otherwise fails with "expected <expected>".
+  const ConfigNode& scalar(const std::string& path, const std::string& expected,
+                           const std::string& allowed_suffix) const;
+  void merge(ConfigNode& base, ConfigNode over, const std::string& path);
+  void apply_override(const std::string& text);
+  void check_used(const ConfigNode& node, const std::string& path) const;
+
+  ConfigNode root_;
+  std::string stem_;  // scenario file stem, the default name()
+};
+
+}  // namespace flexcim

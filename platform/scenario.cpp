@@ -1,0 +1,223 @@
+#include "scenario.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "flexcim_regs.h"
+#include "presets.h"
+#include "weight_packer.h"
+
+namespace flexcim {
+
+namespace {
+
+constexpr uint32_t pattern_bit(int n, int m) {
+  if (n == 1 && m == 2) return FLEXCIM_ACC_CAP_PATTERNS_P1_2_MASK;
+  if (n == 1 && m == 4) return FLEXCIM_ACC_CAP_PATTERNS_P1_4_MASK;
+  if (n == 2 && m == 4) return FLEXCIM_ACC_CAP_PATTERNS_P2_4_MASK;
+  if (n == 1 && m == 8) return FLEXCIM_ACC_CAP_PATTERNS_P1_8_MASK;
+  if (n == 2 && m == 8) return FLEXCIM_ACC_CAP_PATTERNS_P2_8_MASK;
+  if (n == 4 && m == 8) return FLEXCIM_ACC_CAP_PATTERNS_P4_8_MASK;
+  return 0;
+}
+constexpr const char* kHardwarePatterns = "1:2, 1:4, 2:4, 1:8, 2:8, 4:8";
+
+nm::Pattern read_pattern(const Config& cfg, const std::string& path) {
+  const std::string text = cfg.get_string(path);
+  if (text == "dense") return {1, 1};
+  try {
+    return nm::Pattern::parse(text);
+  } catch (const std::invalid_argument& e) {
+    cfg.fail(path, fmt::format("'{}' is not an N:M pattern (allowed: dense or N:M with 1 <= N <= M)", text));
+  }
+}
+
+// A sparse pattern the macro hardware can hold: N < M, M even <= 8, N divides P.
+uint32_t hardware_pattern(const Config& cfg, const std::string& path, unsigned submacros) {
+  const nm::Pattern p = read_pattern(cfg, path);
+  const uint32_t bit = pattern_bit(p.n, p.m);
+  if (!bit || submacros % p.n)
+    cfg.fail(path, fmt::format("{} is not a hardware pattern for {} sub-macros (allowed: {}, with N dividing P)",
+                               p.str(), submacros, kHardwarePatterns));
+  return bit;
+}
+
+void read_accelerator(const Config& cfg, PlatformParams& pp) {
+  const std::string a = "platform.accelerator.";
+  Accelerator::Params& acc = pp.accelerator;
+  pp.architecture = cfg.get_choice(a + "architecture", {"flexcim", "dense-dcim", "fixed-nm"});
+  acc.macros = unsigned(cfg.get_int(a + "macros", 1, 255));
+  acc.geometry.submacros = unsigned(cfg.get_int(a + "geometry.submacros", 1, 8));
+  if (acc.geometry.submacros != 2 && acc.geometry.submacros != 4 && acc.geometry.submacros != 8)
+    cfg.fail(a + "geometry.submacros", "must be 2, 4 or 8 (a bus group carries 4 pairs; dense runs as P:P)");
+  acc.geometry.rows = unsigned(cfg.get_int(a + "geometry.rows", 1, 255));
+  acc.geometry.cols = unsigned(cfg.get_int(a + "geometry.cols", 1, 255));
+
+  MacroPipeline& pipe = acc.pipeline;
+  const std::string s = a + "pipeline.";
+  pipe.register_read = unsigned(cfg.get_int(s + "register_read", 0, 16));
+  pipe.distribution_level = unsigned(cfg.get_int(s + "distribution_level", 0, 16));
+  pipe.multiply = unsigned(cfg.get_int(s + "multiply", 0, 16));
+  pipe.adder_level = unsigned(cfg.get_int(s + "adder_level", 0, 16));
+  pipe.psum_buffer = unsigned(cfg.get_int(s + "psum_buffer", 0, 16));
+  pipe.merge_level = unsigned(cfg.get_int(s + "merge_level", 0, 16));
+  pipe.output_register = unsigned(cfg.get_int(s + "output_register", 0, 16));
+
+  // The architectures differ only in configuration: which patterns, which wiring.
+  acc.patterns = FLEXCIM_ACC_CAP_PATTERNS_DENSE_MASK;
+  const std::string patterns = a + "patterns";
+  const std::string fixed = a + "fixed_pattern";
+  if (pp.architecture == "flexcim") {
+    acc.kind = MacroKind::FlexCiM;
+    acc.arch = FLEXCIM_ARCH_FLEXCIM;
+    for (size_t i = 0; i < cfg.size(patterns); ++i)
+      acc.patterns |= hardware_pattern(cfg, fmt::format("{}[{}]", patterns, i), acc.geometry.submacros);
+    cfg.mark_used(fixed);
+  } else if (pp.architecture == "fixed-nm") {
+    acc.kind = MacroKind::FlexCiM;
+    acc.arch = FLEXCIM_ARCH_FIXED_NM;
+    acc.patterns |= hardware_pattern(cfg, fixed, acc.geometry.submacros);
+    cfg.mark_used(patterns);
+  } else {
+    acc.kind = MacroKind::DenseDcim;
+    acc.arch = FLEXCIM_ARCH_DENSE_DCIM;
+    cfg.mark_used(patterns);
+    cfg.mark_used(fixed);
+  }
+
+  const MacroGeometry& g = acc.geometry;
+  auto buffer = [&](const std::string& name, uint64_t min_bytes, const std::string& why) {
+    const std::string b = a + "buffers." + name + ".";
+    Accelerator::BufferParams p;
+    p.bytes = uint64_t(cfg.get_int(b + "bytes", 1, int64_t(1) << 31));
+    p.bytes_per_cycle = uint64_t(cfg.get_int(b + "bytes_per_cycle", 1, 1 << 20));
+    if (p.bytes < min_bytes)
+      cfg.fail(b + "bytes", fmt::format("{} bytes cannot hold {} ({} bytes)", p.bytes, why, min_bytes));
+    return p;
+  };
+  acc.weight_buffer = buffer("weight", acc.macros * g.tile_record_bytes(),
+                             fmt::format("one wave of {} tile records of {} bytes", acc.macros, g.tile_record_bytes()));
+  acc.activation_buffer = buffer("activation", uint64_t(g.rows) * g.submacros * 8, "one tile of inputs");
+  acc.output_buffer = buffer("output", uint64_t(acc.macros) * g.cols * 4,
+                             fmt::format("{} macros x {} int32 column sums", acc.macros, g.cols));
+  acc.dma.burst_bytes = uint64_t(cfg.get_int(a + "dma.burst_bytes", 4, 1 << 20));
+  acc.dma.outstanding = unsigned(cfg.get_int(a + "dma.outstanding", 1, 1024));
+  acc.register_latency = sc_core::sc_time(cfg.get_double(a + "register_latency_ns", 0, 1e6), sc_core::SC_NS);
+}
+
+void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& acc) {
+  fw::Workload& wl = sc.workload;
+  wl.seed = uint64_t(cfg.get_int("seed", 0, INT64_MAX));
+  const int tokens = int(cfg.get_int("workload.tokens", 1, 65535));
+  const nm::Pattern pattern = read_pattern(cfg, "workload.pattern");
+  wl.synthetic.outlier_fraction = cfg.get_double("workload.synthetic.outlier_fraction", 0, 1);
+  wl.synthetic.outlier_scale = cfg.get_double("workload.synthetic.outlier_scale", 1, 1000);
+
+  const bool has_preset = cfg.has("workload.preset") && cfg.get_string("workload.preset") != "";
+  const bool has_layers = cfg.size("workload.layers") > 0;
+  if (has_preset == has_layers)
+    cfg.fail(has_preset ? "workload.layers" : "workload.preset",
+             "give exactly one of workload.preset and workload.layers");
+  if (has_preset) {
+    std::vector<std::string> names;
+    for (const ModelPreset& p : model_presets()) names.push_back(p.name);
+    const ModelPreset& preset = *find_preset(cfg.get_choice("workload.preset", names));
+    const int first = int(cfg.get_int("workload.blocks.first", 0, preset.blocks - 1));
+    const int count = int(cfg.get_int("workload.blocks.count", 1, preset.blocks - first));
+    for (int b = first; b < first + count; ++b)
+      for (const PresetLinear& l : preset.linears)
+        wl.layers.push_back({fmt::format("{}.{}", b, l.name), b, l.in_features, l.out_features, tokens, pattern});
+  } else {
+    cfg.mark_used("workload.blocks");
+    for (size_t i = 0; i < cfg.size("workload.layers"); ++i) {
+      const std::string p = fmt::format("workload.layers[{}].", i);
+      fw::LayerSpec l;
+      l.name = cfg.get_string(p + "name");
+      l.block = cfg.has(p + "block") ? int(cfg.get_int(p + "block", 0, 1 << 20)) : 0;
+      l.in_features = int(cfg.get_int(p + "in", 1, 65535));
+      l.out_features = int(cfg.get_int(p + "out", 1, 65535));
+      l.tokens = tokens;
+      l.pattern = cfg.has(p + "pattern") ? read_pattern(cfg, p + "pattern") : pattern;
+      wl.layers.push_back(l);
+    }
+  }
+  for (const std::string& name : cfg.keys("workload.patterns")) {
+    const std::string path = "workload.patterns." + name;
+    bool found = false;
+    for (fw::LayerSpec& l : wl.layers)
+      if (l.name == name) {
+        l.pattern = read_pattern(cfg, path);
+        found = true;
+      }
+    if (!found) cfg.fail(path, "no layer of the workload has this name");
+  }
+
+  // Tiles must fit: one padded activation row per token, the whole layer in DRAM.
+  const fw::MacroShape shape{acc.geometry.submacros, acc.geometry.rows, acc.geometry.cols};
+  for (size_t i = 0; i < wl.layers.size(); ++i) {
+    const fw::LayerSpec& l = wl.layers[i];
+    if (!l.pattern.dense() && (l.pattern.m % 2 || l.pattern.m > 8))
+      cfg.fail(has_preset ? "workload.pattern" : fmt::format("workload.layers[{}]", i),
+               fmt::format("layer {}: {} has no FlexCiM mapping (allowed: dense or N:M with even M <= 8)", l.name,
+                           l.pattern.str()));
+    const uint64_t tile_inputs = shape.inputs_per_tile(l.pattern.dense() ? nm::Pattern{1, 1} : l.pattern);
+    const uint64_t padded = (uint64_t(l.in_features) + tile_inputs - 1) / tile_inputs * tile_inputs;
+    // Dense is the widest padding a fallback could need.
+    const uint64_t dense_tile = shape.inputs_per_tile({1, 1});
+    const uint64_t worst = std::max(padded, (uint64_t(l.in_features) + dense_tile - 1) / dense_tile * dense_tile);
+    if (worst > acc.activation_buffer.bytes)
+      cfg.fail("platform.accelerator.buffers.activation.bytes",
+               fmt::format("{} bytes cannot hold one token of layer {} ({} inputs padded to {} bytes)",
+                           acc.activation_buffer.bytes, l.name, l.in_features, worst));
+    const uint64_t need = shape.stream_bytes(l.out_features, l.in_features, {1, 1}) +
+                          uint64_t(l.tokens) * l.in_features + uint64_t(l.tokens) * l.out_features * 4 + 256;
+    if (need > sc.platform.dram.size_bytes)
+      cfg.fail("platform.dram.size_mib", fmt::format("layer {} needs {} bytes of DRAM, more than the {} MiB set",
+                                                     l.name, need, sc.platform.dram.size_bytes >> 20));
+  }
+}
+
+}  // namespace
+
+std::string defaults_path() {
+  if (const char* dir = std::getenv("FLEXCIM_DATA_DIR")) return std::string(dir) + "/defaults.yaml";
+  return std::string(FLEXCIM_SOURCE_DIR) + "/scenarios/defaults.yaml";
+}
+
+Scenario read_scenario(const Config& cfg) {
+  Scenario sc;
+  sc.name = cfg.name();
+  PlatformParams& pp = sc.platform;
+  pp.clock_mhz = cfg.get_double("platform.clock_mhz", 1, 100000);
+  pp.wait = cfg.get_choice("platform.wait", {"interrupt", "poll"}) == "poll" ? fw::WaitMode::Poll
+                                                                               : fw::WaitMode::Interrupt;
+  pp.poll_interval_ns = cfg.get_double("platform.poll_interval_ns", 1, 1e9);
+  pp.host_access_latency_ns = cfg.get_double("platform.host.access_latency_ns", 0, 1e6);
+  pp.hop_latency_ns = cfg.get_double("platform.interconnect.hop_latency_ns", 0, 1e6);
+
+  pp.accelerator_base = uint64_t(cfg.get_int("platform.memory_map.accelerator_base", 0, 0xFFFFF000));
+  if (pp.accelerator_base % 0x1000)
+    cfg.fail("platform.memory_map.accelerator_base", "must be 4 KiB aligned");
+  pp.dram_base = uint64_t(cfg.get_int("platform.memory_map.dram_base", 0, 0xFFFFF000));
+  pp.dram.size_bytes = uint64_t(cfg.get_int("platform.dram.size_mib", 1, 2048)) << 20;
+  if (pp.dram_base % 0x1000 || pp.dram_base + pp.dram.size_bytes > (uint64_t(1) << 32))
+    cfg.fail("platform.memory_map.dram_base",
+             "DRAM must be 4 KiB aligned and end below 4 GiB (job descriptors hold 32-bit addresses)");
+  if (pp.accelerator_base < pp.dram_base + pp.dram.size_bytes && pp.dram_base < pp.accelerator_base + 0x1000)
+    cfg.fail("platform.memory_map.accelerator_base", "overlaps DRAM");
+  pp.dram.latency_ns = cfg.get_double("platform.dram.latency_ns", 0, 1e6);
+  pp.dram.bandwidth_gbps = cfg.get_double("platform.dram.bandwidth_gbps", 0.001, 1e5);
+
+  read_accelerator(cfg, pp);
+  pp.accelerator.clock = sc_core::sc_time(1000.0 / pp.clock_mhz, sc_core::SC_NS);
+  pp.accelerator.dram_base = pp.dram_base;
+  pp.accelerator.dram_size = pp.dram.size_bytes;
+  pp.energy_table = cfg.get_path("platform.energy_table");
+
+  read_workload(cfg, sc, pp.accelerator);
+  cfg.check_all_used();
+  return sc;
+}
+
+}  // namespace flexcim

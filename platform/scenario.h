@@ -1,0 +1,43 @@
+// A scenario read and checked: platform parameters for the models and the
+// workload for the firmware. Every value comes from the configuration
+// (scenarios/defaults.yaml overlaid by the scenario and --set); every check
+// that fails names the key, where it was set, and what is allowed.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "accelerator.h"
+#include "config.h"
+#include "dram.h"
+#include "flexcim_driver.h"
+#include "workload.h"
+
+namespace flexcim {
+
+struct PlatformParams {
+  double clock_mhz = 1000;
+  fw::WaitMode wait = fw::WaitMode::Interrupt;
+  double poll_interval_ns = 100;
+  double host_access_latency_ns = 0;
+  double hop_latency_ns = 0;
+  uint64_t accelerator_base = 0;
+  Dram::Params dram;
+  uint64_t dram_base = 0;
+  std::string architecture;   // flexcim | dense-dcim | fixed-nm
+  Accelerator::Params accelerator;
+  std::string energy_table;   // resolved path
+};
+
+struct Scenario {
+  std::string name;
+  PlatformParams platform;
+  fw::Workload workload;
+};
+
+// Reads everything, checks ranges and consistency, then refuses keys nobody read.
+Scenario read_scenario(const Config& cfg);
+
+// The defaults file: $FLEXCIM_DATA_DIR/defaults.yaml, else the source tree's scenarios/.
+std::string defaults_path();
+
+}  // namespace flexcim

@@ -1,0 +1,153 @@
+#include "stats.h"
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace flexcim {
+
+namespace {
+
+Json breakdown_json(const EnergyBreakdown& e) {
+  Json j = Json::object();
+  for (int c = 0; c < kComponents; ++c) j[component_name(Component(c))] = e.component_pj(Component(c));
+  return j;
+}
+
+Json actions_json(const EnergyCounts& counts) {
+  Json j = Json::object();
+  for (int a = 0; a < kActions; ++a) j[action_name(Action(a))] = counts.count[a];
+  return j;
+}
+
+}  // namespace
+
+Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable& table, const fw::RunReport& report) {
+  Accelerator& acc = platform.accelerator();
+  const Accelerator::Params& ap = acc.params();
+  const MacroGeometry& g = ap.geometry;
+  const auto& jobs = acc.jobs();
+  const LeakageSources hw = acc.leakage_sources();
+
+  Json layers = Json::array();
+  uint64_t total_cycles = 0, total_macs = 0;
+  double total_ns = 0;
+  EnergyCounts total_counts;
+  EnergyBreakdown total_energy;
+  for (size_t i = 0; i < report.layers.size(); ++i) {
+    const fw::LayerReport& l = report.layers[i];
+    Json row;
+    row["name"] = l.name;
+    row["block"] = l.block;
+    row["in_features"] = l.in_features;
+    row["out_features"] = l.out_features;
+    row["tokens"] = l.tokens;
+    row["n"] = l.requested.n;
+    row["m"] = l.requested.m;
+    row["executed"] = l.executed.dense() ? "dense" : l.executed.str();
+    row["kept_weights"] = l.kept_weights;
+    if (!l.requested.dense())
+      row["score_loss_vs_unconstrained"] =
+          l.score_kept_unconstrained > 0 ? 1.0 - l.score_kept / l.score_kept_unconstrained : 0.0;
+    row["weight_stream_bytes"] = l.weight_stream_bytes;
+    if (i < jobs.size()) {
+      const Accelerator::JobRecord& job = jobs[i];
+      const EnergyBreakdown e = price(table, job.energy, hw, job.duration_ns);
+      // Useful work: one MAC per kept weight per token. The array's capacity over
+      // the job is macros x cells per cycle.
+      const uint64_t macs = l.kept_weights * uint64_t(l.tokens);
+      const double capacity = double(ap.macros) * g.cells() * double(job.outcome.cycles);
+      row["cycles"] = job.outcome.cycles;
+      row["time_ns"] = job.duration_ns;
+      row["energy_pj"] = e.total_pj();
+      row["energy_breakdown_pj"] = breakdown_json(e);
+      row["macs"] = macs;
+      row["macro_utilisation"] = capacity > 0 ? double(macs) / capacity : 0.0;
+      row["dram_read_bytes"] = job.energy[Action::DramReadByte];
+      row["dram_write_bytes"] = job.energy[Action::DramWriteByte];
+      total_cycles += job.outcome.cycles;
+      total_ns += job.duration_ns;
+      total_macs += macs;
+      total_counts += job.energy;
+      for (int c = 0; c < kComponents; ++c) {
+        total_energy.dynamic_pj[c] += e.dynamic_pj[c];
+        total_energy.leakage_pj[c] += e.leakage_pj[c];
+      }
+    }
+    row["error"] = fw::FlexcimDriver::error_name(l.status.error);
+    row["golden_match"] = l.golden_match;
+    row["outputs_checked"] = l.outputs_checked;
+    layers.push_back(row);
+  }
+
+  Json stats;
+  stats["scenario"] = scenario.name;
+  stats["seed"] = scenario.workload.seed;
+  Json plat;
+  plat["architecture"] = scenario.platform.architecture;
+  plat["clock_mhz"] = scenario.platform.clock_mhz;
+  plat["macros"] = ap.macros;
+  plat["geometry"] = {{"submacros", g.submacros}, {"rows", g.rows}, {"cols", g.cols}};
+  Json patterns = Json::array();
+  for (const nm::Pattern& p : report.caps.patterns()) patterns.push_back(p.dense() ? "dense" : p.str());
+  plat["patterns"] = patterns;
+  plat["energy_node"] = table.node;
+  stats["platform"] = plat;
+
+  Json totals;
+  totals["cycles"] = total_cycles;
+  totals["time_ns"] = total_ns;
+  totals["energy_pj"] = total_energy.total_pj();
+  totals["macs"] = total_macs;
+  const double capacity = double(ap.macros) * g.cells() * double(total_cycles);
+  totals["macro_utilisation"] = capacity > 0 ? double(total_macs) / capacity : 0.0;
+  totals["energy_per_mac_pj"] = total_macs ? total_energy.total_pj() / double(total_macs) : 0.0;
+  totals["dram_read_bytes"] = total_counts[Action::DramReadByte];
+  totals["dram_write_bytes"] = total_counts[Action::DramWriteByte];
+  stats["totals"] = totals;
+
+  Json energy;
+  energy["unit"] = "pJ";
+  energy["by_component"] = breakdown_json(total_energy);
+  Json leakage = Json::object();
+  for (int c = 0; c < kComponents; ++c) leakage[component_name(Component(c))] = total_energy.leakage_pj[c];
+  energy["leakage_by_component"] = leakage;
+  energy["action_counts"] = actions_json(total_counts);
+  stats["energy"] = energy;
+  stats["layers"] = layers;
+  stats["check"] = {{"golden_match", report.golden_match()}, {"outputs_checked", report.outputs_checked()}};
+  return stats;
+}
+
+void write_json(const Json& json, const std::string& path) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
+  out << json.dump(2) << '\n';
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("error writing {}", path));
+}
+
+std::string summarize(const Json& stats) {
+  const Json& t = stats["totals"];
+  std::string s = fmt::format("scenario {} on {} ({} macros): {} layers\n", stats["scenario"].get<std::string>(),
+                              stats["platform"]["architecture"].get<std::string>(),
+                              stats["platform"]["macros"].get<unsigned>(), stats["layers"].size());
+  s += fmt::format("  {:<14} {:>7} {:>7} {:>6} {:>6} {:>12} {:>14} {:>7}\n", "layer", "in", "out", "N:M", "ran",
+                   "cycles", "energy [nJ]", "util");
+  for (const Json& l : stats["layers"])
+    s += fmt::format("  {:<14} {:>7} {:>7} {:>6} {:>6} {:>12} {:>14.1f} {:>6.1f}%\n", l["name"].get<std::string>(),
+                     l["in_features"].get<int>(), l["out_features"].get<int>(),
+                     l["n"] == l["m"] ? std::string("dense") : fmt::format("{}:{}", l["n"].get<int>(), l["m"].get<int>()),
+                     l["executed"].get<std::string>(),
+                     l.value("cycles", uint64_t(0)), l.value("energy_pj", 0.0) / 1000.0,
+                     100.0 * l.value("macro_utilisation", 0.0));
+  s += fmt::format("  total: {} cycles, {:.1f} us, {:.3f} uJ, {} MACs, {:.3f} pJ/MAC\n", t["cycles"].get<uint64_t>(),
+                   t["time_ns"].get<double>() / 1000.0, t["energy_pj"].get<double>() / 1e6, t["macs"].get<uint64_t>(),
+                   t["energy_per_mac_pj"].get<double>());
+  s += fmt::format("  golden check: {} ({} outputs compared)\n",
+                   stats["check"]["golden_match"].get<bool>() ? "match" : "MISMATCH",
+                   stats["check"]["outputs_checked"].get<uint64_t>());
+  return s;
+}
+
+}  // namespace flexcim
