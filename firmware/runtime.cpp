@@ -46,16 +46,13 @@ std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens
 Runtime::Runtime(Hal& hal, const BoardInfo& board, WaitMode wait)
     : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait) {}
 
-nm::Pattern Runtime::executable_pattern(const Capabilities& caps, nm::Pattern requested) {
-  if (requested.dense() || caps.supports(requested)) return requested;
-  // Candidates are ordered sparsest first; the first one at least as dense whose
-  // groups nest with the requested ones can execute the same mask.
+std::vector<nm::Pattern> Runtime::execution_candidates(const Capabilities& caps, nm::Pattern requested) {
+  if (requested.dense() || caps.supports(requested)) return {requested};
+  std::vector<nm::Pattern> out;
   const double density = double(requested.n) / requested.m;
-  for (const nm::Pattern& p : caps.patterns()) {
-    const bool nests = p.m % requested.m == 0 || requested.m % p.m == 0;
-    if (!p.dense() && double(p.n) / p.m >= density && nests) return p;
-  }
-  return {int(caps.submacros), int(caps.submacros)};
+  for (const nm::Pattern& p : caps.patterns())  // sparsest first, dense last
+    if (p.dense() || double(p.n) / p.m >= density) out.push_back(p);
+  return out;
 }
 
 RunReport Runtime::run(const Workload& workload) {
@@ -97,10 +94,18 @@ LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer,
   }
   for (uint8_t k : mask) r.kept_weights += k;
 
-  // Find what the hardware can run; a mask the shared-select rule rejects is
-  // never sent (pack_weights throws before anything is programmed).
-  r.executed = executable_pattern(caps, layer.pattern);
-  const std::vector<uint8_t> stream = pack_weights(w.data(), mask, out, in, r.executed, shape);
+  // Find what the hardware can run. A mask that breaks the shared-select rule of
+  // its own pattern is never sent: pack_weights throws before anything is programmed.
+  const std::vector<nm::Pattern> candidates = execution_candidates(caps, layer.pattern);
+  std::vector<uint8_t> stream;
+  for (size_t c = 0; c < candidates.size() && stream.empty(); ++c) {
+    try {
+      stream = pack_weights(w.data(), mask, out, in, candidates[c], shape);
+      r.executed = candidates[c];
+    } catch (const nm::NotExecutable&) {
+      if (c + 1 == candidates.size()) throw;
+    }
+  }
   r.weight_stream_bytes = stream.size();
 
   // DRAM layout: weights, activations, outputs, each 64-byte aligned.

@@ -47,10 +47,11 @@ class Runtime {
 
   RunReport run(const Workload& workload);
 
-  // The pattern a layer pruned to `requested` executes with on this hardware:
-  // itself if supported, else the sparsest supported pattern at least as dense
-  // that can hold the mask, else dense.
-  static nm::Pattern executable_pattern(const Capabilities& caps, nm::Pattern requested);
+  // Patterns a layer pruned to `requested` may execute with on this hardware, in
+  // order of preference: itself if supported; else the supported patterns at
+  // least as dense, sparsest first, then dense. The first one whose
+  // shared-select rule holds the mask is used.
+  static std::vector<nm::Pattern> execution_candidates(const Capabilities& caps, nm::Pattern requested);
 
  private:
   LayerReport run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,

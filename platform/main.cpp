@@ -2,6 +2,7 @@
 //   flexcim run SCENARIO [--set key=value ...] [--out DIR] [--vcd]
 //   flexcim regs
 //   flexcim config SCENARIO [--set ...]     effective configuration
+//   flexcim compare SCENARIO [--set ...] [--out DIR]   FlexCiM vs baselines
 // Exit status: 0 success, 1 the run failed (error status, golden mismatch),
 // 2 bad input (command line, scenario, model file).
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "compare.h"
 #include "config.h"
 #include "regmap.h"
 #include "scenario.h"
@@ -65,6 +67,13 @@ int sc_main(int argc, char* argv[]) {
   CLI::App* config = app.add_subcommand("config", "Print the effective configuration of a scenario");
   add_scenario_options(config, config_args);
 
+  flexcim::CompareOptions compare_args;
+  RunArgs compare_scenario;
+  CLI::App* compare = app.add_subcommand(
+      "compare", "Run the scenario on flexcim, dense-dcim and fixed-nm (2:4); write DIR/compare.json");
+  add_scenario_options(compare, compare_scenario);
+  compare->add_option("--out", compare_args.out_dir, "Output directory (default out/<scenario name>-compare)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -75,6 +84,16 @@ int sc_main(int argc, char* argv[]) {
     if (*run) return run_command(run_args);
     if (*regs) {
       flexcim::regs::print(std::cout);
+      return 0;
+    }
+    if (*compare) {
+      compare_args.scenario = compare_scenario.scenario;
+      compare_args.sets = compare_scenario.sets;
+      const flexcim::Json result = flexcim::compare(compare_args);
+      std::cout << flexcim::summarize_compare(result);
+      std::cout << "  wrote " << result["out_dir"].get<std::string>() << "/compare.json\n";
+      for (const auto& a : result["architectures"])
+        if (!a["golden_match"].get<bool>()) return kFailed;
       return 0;
     }
     if (*config) {

@@ -114,7 +114,7 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
   wl.synthetic.outlier_fraction = cfg.get_double("workload.synthetic.outlier_fraction", 0, 1);
   wl.synthetic.outlier_scale = cfg.get_double("workload.synthetic.outlier_scale", 1, 1000);
 
-  const bool has_preset = cfg.has("workload.preset") && cfg.get_string("workload.preset") != "";
+  const bool has_preset = cfg.get_string("workload.preset") != "";
   const bool has_layers = cfg.size("workload.layers") > 0;
   if (has_preset == has_layers)
     cfg.fail(has_preset ? "workload.layers" : "workload.preset",
@@ -142,16 +142,23 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
       wl.layers.push_back(l);
     }
   }
-  for (const std::string& name : cfg.keys("workload.patterns")) {
-    const std::string path = "workload.patterns." + name;
-    bool found = false;
-    for (fw::LayerSpec& l : wl.layers)
-      if (l.name == name) {
-        l.pattern = read_pattern(cfg, path);
-        found = true;
+  // Per-layer patterns: a key is a block index (every linear of that block) or a
+  // layer role such as "down" (that layer in every block); a role beats a block.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const std::string& key : cfg.keys("workload.patterns")) {
+      const bool is_block = key.find_first_not_of("0123456789") == std::string::npos;
+      if (is_block != (pass == 0)) continue;
+      const std::string path = "workload.patterns." + key;
+      bool found = false;
+      for (fw::LayerSpec& l : wl.layers) {
+        const std::string role = l.name.substr(l.name.find('.') + 1);
+        if (is_block ? std::to_string(l.block) == key : (role == key || l.name == key)) {
+          l.pattern = read_pattern(cfg, path);
+          found = true;
+        }
       }
-    if (!found) cfg.fail(path, "no layer of the workload has this name");
-  }
+      if (!found) cfg.fail(path, "matches no layer of the workload (keys are block indices or layer roles)");
+    }
 
   // Tiles must fit: one padded activation row per token, the whole layer in DRAM.
   const fw::MacroShape shape{acc.geometry.submacros, acc.geometry.rows, acc.geometry.cols};

@@ -1,0 +1,138 @@
+#include "compare.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "config.h"
+#include "scenario.h"
+#include "simulation.h"
+
+namespace flexcim {
+
+std::vector<Architecture> compared_architectures() {
+  return {
+      {"flexcim", {"platform.accelerator.architecture=flexcim"}},
+      {"dense-dcim", {"platform.accelerator.architecture=dense-dcim"}},
+      {"fixed-nm-2:4", {"platform.accelerator.architecture=fixed-nm", "platform.accelerator.fixed_pattern=2:4"}},
+  };
+}
+
+namespace {
+
+// Child process: one architecture, start to finish. Exit status as `flexcim run`.
+[[noreturn]] void run_child(const CompareOptions& options, const Architecture& arch, const std::string& dir) {
+  int status = 1;
+  try {
+    std::vector<std::string> sets = options.sets;
+    sets.insert(sets.end(), arch.overrides.begin(), arch.overrides.end());
+    const Scenario scenario = read_scenario(Config::load(defaults_path(), options.scenario, sets));
+    const Json stats = simulate(scenario, {dir, false});
+    status = stats["check"]["golden_match"].get<bool>() ? 0 : 1;
+  } catch (const ConfigError& e) {
+    std::cerr << "flexcim: error: " << e.what() << "\n";
+    status = 2;
+  } catch (const std::exception& e) {
+    std::cerr << "flexcim: error: " << arch.name << ": " << e.what() << "\n";
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  _exit(status);
+}
+
+Json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path));
+  return Json::parse(in);
+}
+
+}  // namespace
+
+Json compare(const CompareOptions& options) {
+  // Check the scenario once up front, so bad input fails before any child runs.
+  const Scenario scenario = read_scenario(Config::load(defaults_path(), options.scenario, options.sets));
+  const std::string out = options.out_dir.empty() ? "out/" + scenario.name + "-compare" : options.out_dir;
+
+  Json result;
+  result["scenario"] = scenario.name;
+  result["architectures"] = Json::array();
+  for (const Architecture& arch : compared_architectures()) {
+    const std::string dir = out + "/" + arch.name;
+    std::cout.flush();
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) run_child(options, arch, dir);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    if (code == 2) throw ConfigError(fmt::format("{}: the scenario is not valid for this architecture", arch.name));
+    // Exit 1 with stats.json is a golden mismatch, reported in the table; without it the run failed.
+    if (code != 0 && !std::ifstream(dir + "/stats.json"))
+      throw std::runtime_error(fmt::format("{} run failed (exit status {})", arch.name, code));
+    const Json stats = read_json(dir + "/stats.json");
+
+    Json entry;
+    entry["name"] = arch.name;
+    entry["cycles"] = stats["totals"]["cycles"];
+    entry["time_ns"] = stats["totals"]["time_ns"];
+    entry["energy_pj"] = stats["totals"]["energy_pj"];
+    entry["golden_match"] = stats["check"]["golden_match"];
+    entry["energy_by_component"] = stats["energy"]["by_component"];
+    Json layers = Json::array();
+    for (const Json& l : stats["layers"])
+      layers.push_back({{"name", l["name"]}, {"n", l["n"]}, {"m", l["m"]}, {"executed", l["executed"]},
+                        {"cycles", l["cycles"]}, {"energy_pj", l["energy_pj"]}});
+    entry["layers"] = layers;
+    result["architectures"].push_back(entry);
+  }
+
+  // Ratios baseline / FlexCiM: how many times lower FlexCiM's latency and energy are.
+  const Json& flex = result["architectures"][0];
+  Json ratios = Json::object();
+  for (size_t a = 1; a < result["architectures"].size(); ++a) {
+    const Json& base = result["architectures"][a];
+    ratios[base["name"].get<std::string>()] = {
+        {"latency", base["cycles"].get<double>() / flex["cycles"].get<double>()},
+        {"energy", base["energy_pj"].get<double>() / flex["energy_pj"].get<double>()}};
+  }
+  result["ratios"] = ratios;
+  write_json(result, out + "/compare.json");
+  result["out_dir"] = out;
+  return result;
+}
+
+std::string summarize_compare(const Json& c) {
+  const Json& archs = c["architectures"];
+  const Json& flex = archs[0];
+  std::string s = fmt::format("scenario {}: latency and energy relative to FlexCiM (x = baseline / FlexCiM)\n",
+                              c["scenario"].get<std::string>());
+  s += fmt::format("  {:<14} {:>14} {:>10} {:>16} {:>10} {:>7}\n", "architecture", "cycles", "latency", "energy [uJ]",
+                   "energy", "golden");
+  for (const Json& a : archs)
+    s += fmt::format("  {:<14} {:>14} {:>9.2f}x {:>16.3f} {:>9.2f}x {:>7}\n", a["name"].get<std::string>(),
+                     a["cycles"].get<uint64_t>(), a["cycles"].get<double>() / flex["cycles"].get<double>(),
+                     a["energy_pj"].get<double>() / 1e6, a["energy_pj"].get<double>() / flex["energy_pj"].get<double>(),
+                     a["golden_match"].get<bool>() ? "match" : "MISMATCH");
+  s += "  per layer (cycles; ran = executed pattern):\n";
+  s += fmt::format("  {:<14} {:>6}", "layer", "N:M");
+  for (const Json& a : archs) s += fmt::format(" {:>22}", a["name"].get<std::string>());
+  s += "\n";
+  for (size_t i = 0; i < flex["layers"].size(); ++i) {
+    const Json& l = flex["layers"][i];
+    const bool dense = l["n"] == l["m"];
+    s += fmt::format("  {:<14} {:>6}", l["name"].get<std::string>(),
+                     dense ? std::string("dense") : fmt::format("{}:{}", l["n"].get<int>(), l["m"].get<int>()));
+    for (const Json& a : archs) {
+      const Json& al = a["layers"][i];
+      s += fmt::format(" {:>13} ran {:>5}", al["cycles"].get<uint64_t>(), al["executed"].get<std::string>());
+    }
+    s += "\n";
+  }
+  return s;
+}
+
+}  // namespace flexcim
