@@ -3,7 +3,7 @@
 //
 // Synthetic generator (seeded, deterministic): weights are Laplace(0, 1) — the
 // heavy-tailed shape of trained LLM weights — quantised to int8 with the clip at
-// 8 (scale 127/8). Activations are Laplace(0, 1) too, except a few "outlier"
+// 8 (scale 127/8), drawn from a 65536-entry inverse-CDF table. Activations are Laplace(0, 1) too, except a few "outlier"
 // input channels (fraction `outlier_fraction`, chosen per layer) scaled by
 // `outlier_scale`: the outlier features of LLM activations that FLOW's
 // activation-aware scores look for. Activations are quantised per tensor
