@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <systemc>
 #include <fmt/format.h>
 
 #include "compare.h"
@@ -50,7 +51,6 @@ int run_command(const RunArgs& args) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);  // keep stdout to what the user asked for
   CLI::App app{"FlexCiM virtual platform: a SystemC/TLM-2.0 model of a digital CiM accelerator with flexible N:M "
                "sparsity, and the firmware that drives it"};
   app.require_subcommand(1);
@@ -77,7 +77,9 @@ int sc_main(int argc, char* argv[]) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "flexcim: error: " << e.what() << " (see --help)\n";
+    return kBadInput;
   }
 
   try {
@@ -110,4 +112,11 @@ int sc_main(int argc, char* argv[]) {
     return kFailed;
   }
   return 0;
+}
+
+// Our own main replaces libsystemc's so the banner can be switched off before
+// SystemC prints it (it does so before calling sc_main); stderr stays for errors.
+int main(int argc, char* argv[]) {
+  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+  return sc_core::sc_elab_and_sim(argc, argv);
 }
