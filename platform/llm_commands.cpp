@@ -1,4 +1,5 @@
 #include "llm_commands.h"
+#include "scenario.h"
 
 #include <algorithm>
 #include <charconv>
@@ -218,6 +219,8 @@ struct EvalArgs {
   bool hw_aware = false;
   int col_block = 32;
   bool int8 = false;
+  bool on_platform = false;
+  std::string platform_scenario = default_scenario_path();
   double owl_h = 5.0;
   double owl_lambda = 0.08;
   int owl_m = 8;
@@ -225,7 +228,7 @@ struct EvalArgs {
   const CLI::Option* sparsity_option = nullptr;
 };
 
-void run_eval(const EvalArgs& a, const HwCandidates& hw) {
+void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_platform) {
   const std::string model_path = llm::find_model(a.policy.model);
   const llm::Model model = llm::load_checkpoint(model_path);
   llm::EvalOptions o;
@@ -244,16 +247,30 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw) {
   o.policy_options.owl_m = a.owl_m;
   o.prune_mode = a.hw_aware ? nm::PruneMode::HwAware : nm::PruneMode::Unconstrained;
   o.col_block = a.col_block;
-  o.int8 = a.int8;
+  o.int8 = a.int8 || a.on_platform;
   o.calibration = a.policy.calibration;
   o.evaluation = a.evaluation;
+  if (a.on_platform && !a.hw_aware)
+    throw std::invalid_argument("--on-platform needs --hw-aware: FlexCiM only executes masks whose pair selects "
+                                "are shared by its columns");
 
-  const llm::EvalResult r = llm::evaluate(model, o);
+  llm::EvalResult r;
+  PlatformCost cost;
+  if (a.on_platform) {
+    if (!on_platform) throw std::invalid_argument("--on-platform is not available in this build");
+    cost = on_platform(a.platform_scenario, [&](llm::Int8Gemm& gemm) {
+      o.gemm = &gemm;
+      r = llm::evaluate(model, o);
+    });
+  } else {
+    r = llm::evaluate(model, o);
+  }
 
   std::string slug = "eval-" + o.policy.str();
   std::replace(slug.begin(), slug.end(), ':', '-');
   if (a.hw_aware) slug += "-hw";
-  if (a.int8) slug += "-int8";
+  if (a.int8 && !a.on_platform) slug += "-int8";
+  if (a.on_platform) slug += "-platform";
   const fs::path out = a.policy.out.empty() ? fs::path("out") / slug : fs::path(a.policy.out);
   const std::string name = fs::path(model_path).filename().string();
   const std::vector<int> dense = llm::dense_blocks(o.policy_options, model.config.n_layers);
@@ -261,7 +278,7 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw) {
   Json settings = {{"model", name},
                    {"pruning", a.hw_aware ? "hw-aware" : "unconstrained"},
                    {"col_block", a.col_block},
-                   {"int8", a.int8},
+                   {"int8", o.int8},
                    {"dense_blocks", dense}};
   if (targeted) settings["target_sparsity"] = a.sparsity;
   if (o.policy.kind == llm::PolicyKind::Flow)
@@ -278,7 +295,7 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw) {
   settings["evaluation"] = sequence_json(o.evaluation);
   settings["sample_temperature"] = o.sample_temperature;
 
-  const Json json = {{"kl", rounded(r.kl)},
+  Json json = {{"kl", rounded(r.kl)},
                      {"top1", rounded(r.top1)},
                      {"cross_entropy", rounded(r.cross_entropy)},
                      {"dense_cross_entropy", rounded(r.dense_cross_entropy)},
@@ -289,11 +306,24 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw) {
                      {"policy", o.policy.str()},
                      {"tokens", r.tokens},
                      {"settings", settings}};
+  if (a.on_platform) {
+    // Tokens per second of accelerator time: the pruned model's linear layers only.
+    json["platform"] = {{"scenario", a.platform_scenario},
+                        {"jobs", cost.jobs},
+                        {"cycles", cost.cycles},
+                        {"time_ns", cost.time_ns},
+                        {"energy_pj", cost.energy_pj},
+                        {"tokens_per_simulated_second", cost.time_ns > 0 ? r.tokens / (cost.time_ns * 1e-9) : 0.0}};
+  }
   write_file(out / "eval.json", json.dump(2) + "\n");
+  if (a.on_platform)
+    fmt::print("on the virtual FlexCiM: {} jobs, {} cycles, {:.3f} us, {:.3f} uJ, {:.0f} tokens per simulated second\n",
+               cost.jobs, cost.cycles, cost.time_ns / 1000.0, cost.energy_pj / 1e6,
+               cost.time_ns > 0 ? r.tokens / (cost.time_ns * 1e-9) : 0.0);
 
   fmt::print("{} ({}{}) on {}: KL {:.5f} nats/token, top-1 {:.4f}, cross-entropy {:.4f} "
              "(dense {:.4f}), sparsity {:.4f}, blocks {}\n",
-             o.policy.str(), a.hw_aware ? "hw-aware" : "unconstrained", a.int8 ? ", int8" : "",
+             o.policy.str(), a.hw_aware ? "hw-aware" : "unconstrained", o.int8 ? ", int8" : "",
              name, r.kl, r.top1, r.cross_entropy, r.dense_cross_entropy, r.sparsity,
              patterns_str(r.selection.patterns));
   fmt::print("wrote {}\n", (out / "eval.json").string());
@@ -301,8 +331,10 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw) {
 
 }  // namespace
 
-void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> hw_candidates) {
+void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> hw_candidates,
+                      OnPlatform on_platform) {
   auto hw = std::make_shared<HwCandidates>(std::move(hw_candidates));
+  auto platform = std::make_shared<OnPlatform>(std::move(on_platform));
 
   auto gen = std::make_shared<GenerateArgs>();
   CLI::App* g = app.add_subcommand("generate", "Print token ids the model generates from BOS");
@@ -339,6 +371,10 @@ void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> h
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   e->add_flag("--int8", ev->int8, "Run the pruned model's linear layers in int8");
+  e->add_flag("--on-platform", ev->on_platform,
+              "Run the int8 linear layers on the virtual FlexCiM (implies --int8; needs --hw-aware)");
+  e->add_option("--platform", ev->platform_scenario, "Scenario whose platform runs --on-platform")
+      ->capture_default_str();
   e->add_option("--owl-h", ev->owl_h, "OWL outlier multiplier")->capture_default_str();
   e->add_option("--owl-lambda", ev->owl_lambda, "OWL sparsity spread lambda")->capture_default_str();
   e->add_option("--owl-m", ev->owl_m, "OWL group size M (N comes from the candidates with this M)")
@@ -351,7 +387,7 @@ void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> h
       ->check(CLI::PositiveNumber);
   e->add_option("--eval-seed", ev->evaluation.seed, "Seed of the evaluation sequences")
       ->capture_default_str();
-  e->callback([ev, hw] { run_eval(*ev, *hw); });
+  e->callback([ev, hw, platform] { run_eval(*ev, *hw, *platform); });
 }
 
 }  // namespace flexcim

@@ -8,18 +8,34 @@
 // the nearest achievable targets, bad pattern) are thrown as std::exception subclasses
 // other than CLI::ParseError, for the caller to report.
 
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "llm/quant.h"
 #include "nm/pattern.h"
 
 namespace flexcim {
 
+// What running the pruned model's linear layers on the virtual FlexCiM cost.
+struct PlatformCost {
+  uint64_t jobs = 0;
+  uint64_t cycles = 0;        // accelerator cycles over all jobs
+  double time_ns = 0;         // accelerator time over all jobs
+  double energy_pj = 0;
+};
+// Elaborates the platform and runs `firmware` on its host CPU with an Int8Gemm
+// that drives the accelerator.
+using OnPlatform = std::function<PlatformCost(const std::string& scenario,
+                                              const std::function<void(llm::Int8Gemm&)>& firmware)>;
+
 // hw_candidates returns the N:M patterns the accelerator's capability register
 // advertises; `--candidates hw` fails with "hw candidates unavailable" when it is empty.
-void add_llm_commands(CLI::App& app,
-                      std::function<std::vector<nm::Pattern>()> hw_candidates = {});
+// on_platform backs `eval --on-platform`.
+void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> hw_candidates = {},
+                      OnPlatform on_platform = {});
 
 }  // namespace flexcim

@@ -187,9 +187,15 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
 
 }  // namespace
 
-std::string defaults_path() {
-  if (const char* dir = std::getenv("FLEXCIM_DATA_DIR")) return std::string(dir) + "/defaults.yaml";
-  return std::string(FLEXCIM_SOURCE_DIR) + "/scenarios/defaults.yaml";
+std::string data_dir() {
+  if (const char* dir = std::getenv("FLEXCIM_DATA_DIR")) return dir;
+  return std::string(FLEXCIM_SOURCE_DIR) + "/scenarios";
+}
+std::string defaults_path() { return data_dir() + "/defaults.yaml"; }
+std::string default_scenario_path() { return data_dir() + "/default.yaml"; }
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
+  return read_scenario(Config::load(defaults_path(), path, overrides));
 }
 
 Scenario read_scenario(const Config& cfg) {

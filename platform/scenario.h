@@ -37,7 +37,12 @@ struct Scenario {
 // Reads everything, checks ranges and consistency, then refuses keys nobody read.
 Scenario read_scenario(const Config& cfg);
 
-// The defaults file: $FLEXCIM_DATA_DIR/defaults.yaml, else the source tree's scenarios/.
-std::string defaults_path();
+// Scenario data: $FLEXCIM_DATA_DIR, else the source tree's scenarios/.
+std::string data_dir();
+std::string defaults_path();         // data_dir()/defaults.yaml
+std::string default_scenario_path(); // data_dir()/default.yaml
+
+// Loads and checks a scenario file with overrides.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {});
 
 }  // namespace flexcim

@@ -1,0 +1,40 @@
+// The pruned model's int8 linear layers on the FlexCiM accelerator: each layer
+// is packed and placed in DRAM the first time it is used; every call then moves
+// the activations in, runs one job and reads the int32 results back. Same
+// Int8Gemm interface as the host path, so the same forward pass runs on either.
+#pragma once
+#include <map>
+
+#include "flexcim_driver.h"
+#include "llm/quant.h"
+#include "runtime.h"
+
+namespace flexcim::fw {
+
+class AcceleratorGemm : public llm::Int8Gemm {
+ public:
+  AcceleratorGemm(Hal& hal, const BoardInfo& board, WaitMode wait);
+
+  void run(const llm::QuantLayer& layer, const int8_t* x, int tokens, int32_t* y) override;
+
+  uint64_t jobs() const { return jobs_; }
+  uint64_t cycles() const { return cycles_; }
+
+ private:
+  struct Placement {
+    uint64_t w_addr = 0, w_bytes = 0;
+    nm::Pattern executed;
+  };
+  const Placement& place(const llm::QuantLayer& layer);
+  uint64_t allocate(uint64_t bytes);
+
+  Hal& hal_;
+  BoardInfo board_;
+  FlexcimDriver driver_;
+  Capabilities caps_;
+  std::map<const llm::QuantLayer*, Placement> placed_;
+  uint64_t next_free_;
+  uint64_t jobs_ = 0, cycles_ = 0;
+};
+
+}  // namespace flexcim::fw
