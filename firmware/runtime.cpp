@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -15,6 +17,24 @@ std::vector<float> magnitude_scores(const std::vector<int8_t>& w) {
   std::vector<float> s(w.size());
   for (size_t i = 0; i < w.size(); ++i) s[i] = float(std::abs(int(w[i])));
   return s;
+}
+
+// Wanda: |W[o][j]| * sqrt(mean x_j^2).
+std::vector<float> wanda_scores(const std::vector<int8_t>& w, const std::vector<float>& mean_sq) {
+  const size_t in = mean_sq.size();
+  std::vector<float> norm(in);
+  for (size_t j = 0; j < in; ++j) norm[j] = std::sqrt(mean_sq[j]);
+  std::vector<float> s(w.size());
+  for (size_t i = 0; i < w.size(); ++i) s[i] = float(std::abs(int(w[i]))) * norm[i % in];
+  return s;
+}
+
+// Blocks in order of first appearance.
+std::vector<int> workload_blocks(const Workload& wl) {
+  std::vector<int> blocks;
+  for (const LayerSpec& l : wl.layers)
+    if (std::find(blocks.begin(), blocks.end(), l.block) == blocks.end()) blocks.push_back(l.block);
+  return blocks;
 }
 }  // namespace
 
@@ -55,19 +75,72 @@ std::vector<nm::Pattern> Runtime::execution_candidates(const Capabilities& caps,
   return out;
 }
 
+SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl) const {
+  const SparsitySpec& spec = *wl.sparsity;
+  flow::PolicyOptions options = spec.options;
+  if (spec.hw_candidates) options.candidates = caps.patterns();
+  const std::vector<int> blocks = workload_blocks(wl);
+
+  // Metrics of each block's flat Wanda scores, its linears concatenated in workload order.
+  auto metrics_at = [&](double h) {
+    std::vector<flow::BlockMetrics> metrics;
+    for (int block : blocks) {
+      std::vector<float> flat;
+      for (size_t i = 0; i < wl.layers.size(); ++i) {
+        if (wl.layers[i].block != block) continue;
+        const LayerTensors t = synthesize(wl.layers[i], wl.seed, i, wl.synthetic);
+        const std::vector<float> s = wanda_scores(
+            t.weights, calibration_mean_sq(wl.layers[i], wl.seed, i, wl.synthetic, spec.calibration_tokens));
+        flat.insert(flat.end(), s.begin(), s.end());
+      }
+      metrics.push_back(flow::block_metrics(flat, h));
+    }
+    return metrics;
+  };
+  std::vector<flow::BlockMetrics> metrics;
+  const double h = spec.policy.kind == flow::PolicyKind::Owl ? options.owl_h : options.flow_h;
+  const flow::Selection sel = flow::select_patterns(spec.policy, options, int(blocks.size()), [&](double at) {
+    metrics = metrics_at(at);
+    return metrics;
+  });
+  if (metrics.empty()) metrics = metrics_at(h);  // dense and uniform need none; report them anyway
+
+  SparsityReport r;
+  r.policy = spec.policy.str();
+  r.h = h;
+  r.target = options.sparsity;
+  r.candidates = options.candidates;
+  r.dense_blocks = flow::dense_blocks(options, int(blocks.size()));
+  for (size_t b = 0; b < blocks.size(); ++b) r.blocks.push_back({blocks[b], metrics[b], sel.patterns[b]});
+  r.objective = sel.objective;
+  r.sparsity_free = sel.sparsity_free;
+  r.sparsity_all = sel.sparsity_all;
+  return r;
+}
+
 RunReport Runtime::run(const Workload& workload) {
   RunReport report;
   report.caps = driver_.probe();
+  if (workload.sparsity) report.sparsity = select(report.caps, workload);
   for (size_t i = 0; i < workload.layers.size(); ++i) {
-    const LayerSpec& layer = workload.layers[i];
+    LayerSpec layer = workload.layers[i];
     const LayerTensors tensors = synthesize(layer, workload.seed, i, workload.synthetic);
-    report.layers.push_back(run_layer(report.caps, layer, tensors, workload.prune_mode));
+    std::vector<float> scores;
+    if (report.sparsity) {
+      for (const BlockSelection& b : report.sparsity->blocks)
+        if (b.block == layer.block) layer.pattern = b.pattern;
+      scores = wanda_scores(tensors.weights, calibration_mean_sq(layer, workload.seed, i, workload.synthetic,
+                                                                 workload.sparsity->calibration_tokens));
+    } else {
+      scores = magnitude_scores(tensors.weights);
+    }
+    report.layers.push_back(run_layer(report.caps, layer, tensors, scores, workload.prune_mode));
   }
   return report;
 }
 
 LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
-                               nm::PruneMode mode) {
+                               const std::vector<float>& scores, nm::PruneMode mode) {
   const int in = layer.in_features, out = layer.out_features, tokens = layer.tokens;
   const MacroShape shape{caps.submacros, caps.rows, caps.cols};
 
@@ -79,11 +152,10 @@ LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer,
   r.tokens = tokens;
   r.requested = layer.pattern;
 
-  // Prune with |W| scores; the same pruned weights run on every architecture.
+  // The same pruned weights run on every architecture.
   std::vector<int8_t> w = tensors.weights;
   std::vector<uint8_t> mask(w.size(), 1);
   if (!layer.pattern.dense()) {
-    const std::vector<float> scores = magnitude_scores(w);
     mask = nm::prune_mask(scores.data(), out, in, layer.pattern, mode, int(caps.cols));
     const std::vector<uint8_t> free_mask =
         nm::prune_mask(scores.data(), out, in, layer.pattern, nm::PruneMode::Unconstrained, int(caps.cols));

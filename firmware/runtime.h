@@ -4,6 +4,7 @@
 // computes on the host from the same pruned int8 weights.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,9 +35,26 @@ struct LayerReport {
   bool golden_match = false;
 };
 
+// The firmware's layer-wise N:M selection (workload.sparsity), per block.
+struct BlockSelection {
+  int block = 0;
+  flow::BlockMetrics metrics;  // raw outlier ratio (%) and locality of the block's Wanda scores
+  nm::Pattern pattern;
+};
+struct SparsityReport {
+  std::string policy;
+  double h = 0;                 // outlier multiplier the metrics were computed with
+  double target = 0;
+  std::vector<nm::Pattern> candidates;
+  std::vector<int> dense_blocks;
+  std::vector<BlockSelection> blocks;
+  double objective = 0, sparsity_free = 0, sparsity_all = 0;
+};
+
 struct RunReport {
   Capabilities caps;
   std::vector<LayerReport> layers;
+  std::optional<SparsityReport> sparsity;
   bool golden_match() const;
   uint64_t outputs_checked() const;
 };
@@ -54,8 +72,11 @@ class Runtime {
   static std::vector<nm::Pattern> execution_candidates(const Capabilities& caps, nm::Pattern requested);
 
  private:
+  // Chooses every block's N:M from the workload's weights and calibration statistics.
+  SparsityReport select(const Capabilities& caps, const Workload& workload) const;
+  // scores: pruning scores [out][in] (|W|, or Wanda scores when the firmware selects N:M).
   LayerReport run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
-                        nm::PruneMode mode);
+                        const std::vector<float>& scores, nm::PruneMode mode);
 
   Hal& hal_;
   BoardInfo board_;

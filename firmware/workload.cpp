@@ -29,32 +29,63 @@ std::vector<int8_t> laplace_int8_table() {
   return quantise(v, kWeightClip);
 }
 
+// Independent random streams of one layer.
+enum class Stream : uint64_t { Channels, Weights, Activations, Calibration };
+Rng stream(uint64_t seed, size_t index, Stream s) {
+  return Rng((seed * 0x100000001b3ull + index) * 4 + uint64_t(s));
+}
+
+// Activation scale per input channel: 1, or outlier_scale on the outlier channels.
+std::vector<float> channel_scales(size_t in, uint64_t seed, size_t index, const SyntheticParams& params,
+                                  std::vector<int>* outlier_channels = nullptr) {
+  Rng rng = stream(seed, index, Stream::Channels);
+  std::vector<float> scale(in, 1.0f);
+  const size_t outliers = size_t(std::lround(params.outlier_fraction * double(in)));
+  for (size_t found = 0; found < outliers;) {
+    const size_t c = rng.below(in);
+    if (scale[c] != 1.0f) continue;
+    scale[c] = float(params.outlier_scale);
+    if (outlier_channels) outlier_channels->push_back(int(c));
+    ++found;
+  }
+  if (outlier_channels) std::sort(outlier_channels->begin(), outlier_channels->end());
+  return scale;
+}
+
 }  // namespace
 
-LayerTensors synthesize(const LayerSpec& layer, uint64_t seed, size_t index, const SyntheticParams& params) {
-  Rng rng(seed * 0x100000001b3ull + index);
-  const size_t in = size_t(layer.in_features), out = size_t(layer.out_features);
+std::vector<float> calibration_mean_sq(const LayerSpec& layer, uint64_t seed, size_t index,
+                                       const SyntheticParams& params, int tokens) {
+  const size_t in = size_t(layer.in_features);
+  const std::vector<float> scale = channel_scales(in, seed, index, params);
+  Rng rng = stream(seed, index, Stream::Calibration);
+  std::vector<double> sum(in, 0.0);
+  for (int t = 0; t < tokens; ++t)
+    for (size_t j = 0; j < in; ++j) {
+      const double x = rng.laplace() * scale[j];
+      sum[j] += x * x;
+    }
+  std::vector<float> mean(in);
+  for (size_t j = 0; j < in; ++j) mean[j] = float(sum[j] / tokens);
+  return mean;
+}
 
+LayerTensors synthesize(const LayerSpec& layer, uint64_t seed, size_t index, const SyntheticParams& params) {
+  const size_t in = size_t(layer.in_features), out = size_t(layer.out_features);
   LayerTensors t;
-  std::vector<float> channel_scale(in, 1.0f);
-  const size_t outliers = size_t(std::lround(params.outlier_fraction * double(in)));
-  while (t.outlier_channels.size() < outliers) {
-    const int c = int(rng.below(in));
-    if (channel_scale[c] != 1.0f) continue;
-    channel_scale[c] = float(params.outlier_scale);
-    t.outlier_channels.push_back(c);
-  }
-  std::sort(t.outlier_channels.begin(), t.outlier_channels.end());
+  const std::vector<float> channel_scale = channel_scales(in, seed, index, params, &t.outlier_channels);
 
   // Weights: int8 Laplace drawn through an inverse-CDF table, 16 random bits per
   // weight (four per RNG call): the tails are resolved to 1/65536, plenty for a
   // synthetic layer, and a 45M-weight layer takes milliseconds instead of seconds.
   static const std::vector<int8_t> table = laplace_int8_table();
+  Rng rng = stream(seed, index, Stream::Weights);
   t.weights.resize(out * in);
   for (size_t k = 0; k < t.weights.size(); k += 4) {
     uint64_t bits = rng.next();
     for (size_t b = 0; b < 4 && k + b < t.weights.size(); ++b, bits >>= 16) t.weights[k + b] = table[bits & 0xffff];
   }
+  rng = stream(seed, index, Stream::Activations);
   std::vector<float> x(size_t(layer.tokens) * in);
   for (size_t tk = 0; tk < size_t(layer.tokens); ++tk)
     for (size_t j = 0; j < in; ++j) x[tk * in + j] = float(rng.laplace()) * channel_scale[j];

@@ -10,9 +10,11 @@
 // (scale = max|x| / 127).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "flow/policy.h"
 #include "nm/pattern.h"
 #include "nm/prune.h"
 
@@ -30,11 +32,21 @@ struct SyntheticParams {
   double outlier_scale = 8.0;
 };
 
+// Layer-wise N:M chosen by the firmware (FLOW or a baseline) instead of given
+// per layer. "Layer" of FLOW = block: all linears of a block share one N:M.
+struct SparsitySpec {
+  flow::Policy policy;
+  flow::PolicyOptions options;
+  bool hw_candidates = false;  // candidates = what CAP_PATTERNS advertises
+  int calibration_tokens = 64; // synthetic calibration tokens per layer (Wanda statistics)
+};
+
 struct Workload {
   std::vector<LayerSpec> layers;
   uint64_t seed = 1;
   SyntheticParams synthetic;
   nm::PruneMode prune_mode = nm::PruneMode::HwAware;
+  std::optional<SparsitySpec> sparsity;
 };
 
 struct LayerTensors {
@@ -43,7 +55,13 @@ struct LayerTensors {
   std::vector<int> outlier_channels;
 };
 
-// Layer `index` of a workload gets its own stream, so layers do not depend on each other.
+// Layer `index` of a workload gets its own streams, so layers do not depend on each other.
 LayerTensors synthesize(const LayerSpec& layer, uint64_t seed, size_t index, const SyntheticParams& params);
+
+// Per input channel, the mean of x^2 over `tokens` calibration activations of the
+// layer (same outlier channels as its activations, another random stream): the
+// statistics behind Wanda scores |W| * sqrt(mean x^2).
+std::vector<float> calibration_mean_sq(const LayerSpec& layer, uint64_t seed, size_t index,
+                                       const SyntheticParams& params, int tokens);
 
 }  // namespace flexcim::fw

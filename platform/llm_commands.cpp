@@ -119,8 +119,8 @@ void add_policy_options(CLI::App* cmd, PolicyArgs& a, const char* seed_flag) {
   cmd->add_option("--out", a.out, "Output directory");
 }
 
-llm::PolicyOptions policy_options(const PolicyArgs& a, const HwCandidates& hw) {
-  llm::PolicyOptions o;
+flow::PolicyOptions policy_options(const PolicyArgs& a, const HwCandidates& hw) {
+  flow::PolicyOptions o;
   o.flow_h = a.h;
   o.alpha = a.alpha;
   o.beta = a.beta;
@@ -157,13 +157,13 @@ struct FlowArgs {
 void run_flow(const FlowArgs& a, const HwCandidates& hw) {
   const std::string model_path = llm::find_model(a.policy.model);
   const llm::Model model = llm::load_checkpoint(model_path);
-  llm::PolicyOptions options = policy_options(a.policy, hw);
+  flow::PolicyOptions options = policy_options(a.policy, hw);
   options.sparsity = a.sparsity;
   const llm::ChannelStats stats = llm::calibrate(model, a.policy.calibration, 1.0f);
   const auto metrics = llm::outlier_metrics(model, stats, options.flow_h);
   const flow::Selection s =
-      llm::select_patterns(model, stats, llm::Policy{llm::PolicyKind::Flow, {}}, options);
-  const std::vector<int> dense = llm::dense_blocks(options, model.config.n_layers);
+      llm::select_patterns(model, stats, flow::Policy{flow::PolicyKind::Flow, {}}, options);
+  const std::vector<int> dense = flow::dense_blocks(options, model.config.n_layers);
   const auto is_dense = [&](int b) { return std::find(dense.begin(), dense.end(), b) != dense.end(); };
 
   const std::string name = fs::path(model_path).filename().string();
@@ -232,8 +232,8 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
   const std::string model_path = llm::find_model(a.policy.model);
   const llm::Model model = llm::load_checkpoint(model_path);
   llm::EvalOptions o;
-  o.policy = llm::Policy::parse(a.policy_name);
-  const bool targeted = o.policy.kind == llm::PolicyKind::Owl || o.policy.kind == llm::PolicyKind::Flow;
+  o.policy = flow::Policy::parse(a.policy_name);
+  const bool targeted = o.policy.kind == flow::PolicyKind::Owl || o.policy.kind == flow::PolicyKind::Flow;
   if (targeted && !a.sparsity_option->count())
     throw std::invalid_argument(fmt::format("policy {} needs --sparsity", a.policy_name));
   if (!targeted && a.sparsity_option->count())
@@ -273,7 +273,7 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
   if (a.on_platform) slug += "-platform";
   const fs::path out = a.policy.out.empty() ? fs::path("out") / slug : fs::path(a.policy.out);
   const std::string name = fs::path(model_path).filename().string();
-  const std::vector<int> dense = llm::dense_blocks(o.policy_options, model.config.n_layers);
+  const std::vector<int> dense = flow::dense_blocks(o.policy_options, model.config.n_layers);
 
   Json settings = {{"model", name},
                    {"pruning", a.hw_aware ? "hw-aware" : "unconstrained"},
@@ -281,12 +281,12 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
                    {"int8", o.int8},
                    {"dense_blocks", dense}};
   if (targeted) settings["target_sparsity"] = a.sparsity;
-  if (o.policy.kind == llm::PolicyKind::Flow)
+  if (o.policy.kind == flow::PolicyKind::Flow)
     settings["flow"] = {{"h", o.policy_options.flow_h},
                         {"alpha", o.policy_options.alpha},
                         {"beta", o.policy_options.beta},
                         {"candidates", pattern_list(o.policy_options.candidates)}};
-  if (o.policy.kind == llm::PolicyKind::Owl)
+  if (o.policy.kind == flow::PolicyKind::Owl)
     settings["owl"] = {{"h", a.owl_h},
                        {"lambda", a.owl_lambda},
                        {"m", a.owl_m},

@@ -1,5 +1,6 @@
 #include "scenario.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -106,6 +107,47 @@ void read_accelerator(const Config& cfg, PlatformParams& pp) {
   acc.register_latency = sc_core::sc_time(cfg.get_double(a + "register_latency_ns", 0, 1e6), sc_core::SC_NS);
 }
 
+void read_sparsity(const Config& cfg, fw::Workload& wl) {
+  const std::string s = "workload.sparsity.";
+  const std::string policy = cfg.get_string(s + "policy");
+  if (policy == "none") {
+    cfg.mark_used("workload.sparsity");
+    return;
+  }
+  fw::SparsitySpec spec;
+  try {
+    spec.policy = flow::Policy::parse(policy);
+  } catch (const std::invalid_argument& e) {
+    cfg.fail(s + "policy", fmt::format("{} (or none)", e.what()));
+  }
+  flow::PolicyOptions& o = spec.options;
+  o.sparsity = cfg.get_double(s + "target", 0, 1);
+  o.flow_h = cfg.get_double(s + "h", 0, 1e6);
+  o.alpha = cfg.get_double(s + "alpha", 0, 1e6);
+  o.beta = cfg.get_double(s + "beta", 0, 1e6);
+  o.owl_h = cfg.get_double(s + "owl.h", 0, 1e6);
+  o.owl_lambda = cfg.get_double(s + "owl.lambda", 0, 1);
+  o.owl_m = int(cfg.get_int(s + "owl.m", 2, 64));
+  spec.calibration_tokens = int(cfg.get_int(s + "calibration_tokens", 1, 1 << 20));
+  const std::string candidates = s + "candidates";
+  o.candidates.clear();
+  for (size_t i = 0; i < cfg.size(candidates); ++i) {
+    const std::string path = fmt::format("{}[{}]", candidates, i);
+    if (cfg.get_string(path) == "hw") {
+      spec.hw_candidates = true;
+      continue;
+    }
+    o.candidates.push_back(read_pattern(cfg, path));
+  }
+  if (spec.hw_candidates == !o.candidates.empty())
+    cfg.fail(candidates, "give N:M patterns, or [hw] alone");
+  std::vector<int> dense;
+  for (size_t i = 0; i < cfg.size(s + "dense_blocks"); ++i)
+    dense.push_back(int(cfg.get_int(fmt::format("{}dense_blocks[{}]", s, i), 0, 1 << 20)));
+  o.dense_blocks = dense;
+  wl.sparsity = spec;
+}
+
 void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& acc) {
   fw::Workload& wl = sc.workload;
   wl.seed = uint64_t(cfg.get_int("seed", 0, INT64_MAX));
@@ -142,6 +184,25 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
       wl.layers.push_back(l);
     }
   }
+  read_sparsity(cfg, wl);
+  if (wl.sparsity && (cfg.get_string("workload.pattern") != "dense" || !cfg.keys("workload.patterns").empty()))
+    cfg.fail("workload.sparsity.policy", "the firmware chooses the N:M; leave workload.pattern and "
+                                         "workload.patterns unset");
+
+  if (wl.sparsity && !wl.sparsity->hw_candidates) {
+    // Feasibility does not depend on the metrics: try the selection on neutral ones
+    // so an unreachable target is refused before anything runs.
+    std::vector<int> blocks;
+    for (const fw::LayerSpec& l : wl.layers)
+      if (std::find(blocks.begin(), blocks.end(), l.block) == blocks.end()) blocks.push_back(l.block);
+    try {
+      flow::select_patterns(wl.sparsity->policy, wl.sparsity->options, int(blocks.size()),
+                            [&](double) { return std::vector<flow::BlockMetrics>(blocks.size()); });
+    } catch (const std::exception& e) {
+      cfg.fail("workload.sparsity", fmt::format("{} ({} blocks in the workload)", e.what(), blocks.size()));
+    }
+  }
+
   // Per-layer patterns: a key is a block index (every linear of that block) or a
   // layer role such as "down" (that layer in every block); a role beats a block.
   for (int pass = 0; pass < 2; ++pass)

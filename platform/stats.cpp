@@ -50,6 +50,12 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
       row["score_loss_vs_unconstrained"] =
           l.score_kept_unconstrained > 0 ? 1.0 - l.score_kept / l.score_kept_unconstrained : 0.0;
     row["weight_stream_bytes"] = l.weight_stream_bytes;
+    if (report.sparsity)
+      for (const fw::BlockSelection& b : report.sparsity->blocks)
+        if (b.block == l.block) {
+          row["outlier_ratio"] = b.metrics.outlier_ratio_pct;
+          row["locality"] = b.metrics.locality;
+        }
     if (i < jobs.size()) {
       const Accelerator::JobRecord& job = jobs[i];
       const EnergyBreakdown e = price(table, job.energy, hw, job.duration_ns);
@@ -114,6 +120,35 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   energy["leakage_by_component"] = leakage;
   energy["action_counts"] = actions_json(total_counts);
   stats["energy"] = energy;
+  uint64_t weights = 0, kept = 0;
+  for (const fw::LayerReport& l : report.layers) {
+    weights += uint64_t(l.in_features) * l.out_features;
+    kept += l.kept_weights;
+  }
+  Json sparsity;
+  sparsity["weight_sparsity"] = weights ? 1.0 - double(kept) / double(weights) : 0.0;  // achieved, all linears
+  if (report.sparsity) {
+    const fw::SparsityReport& r = *report.sparsity;
+    sparsity["policy"] = r.policy;
+    sparsity["target"] = r.target;
+    sparsity["h"] = r.h;
+    Json candidates = Json::array();
+    for (const nm::Pattern& p : r.candidates) candidates.push_back(p.str());
+    sparsity["candidates"] = candidates;
+    sparsity["dense_blocks"] = r.dense_blocks;
+    sparsity["objective"] = r.objective;
+    sparsity["sparsity_free_blocks"] = r.sparsity_free;  // mean N:M sparsity of blocks not held dense
+    sparsity["sparsity_all_blocks"] = r.sparsity_all;    // mean N:M sparsity over all blocks
+    Json blocks = Json::array();
+    for (const fw::BlockSelection& b : r.blocks)
+      blocks.push_back({{"block", b.block},
+                        {"outlier_ratio", b.metrics.outlier_ratio_pct},
+                        {"locality", b.metrics.locality},
+                        {"n", b.pattern.n},
+                        {"m", b.pattern.m}});
+    sparsity["blocks"] = blocks;
+  }
+  stats["sparsity"] = sparsity;
   stats["layers"] = layers;
   stats["check"] = {{"golden_match", report.golden_match()}, {"outputs_checked", report.outputs_checked()}};
   return stats;

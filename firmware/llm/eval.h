@@ -21,8 +21,8 @@ struct SequenceSet {
 };
 
 struct EvalOptions {
-  Policy policy;
-  PolicyOptions policy_options;
+  flow::Policy policy;
+  flow::PolicyOptions policy_options;
   nm::PruneMode prune_mode = nm::PruneMode::Unconstrained;
   int col_block = 32;        // rows sharing pair selects in HwAware mode (FlexCiM C)
   bool int8 = false;         // run the pruned model's linears in int8 (quant.h)

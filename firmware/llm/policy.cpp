@@ -1,85 +1,17 @@
 #include "llm/policy.h"
 
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <stdexcept>
-
 namespace flexcim::llm {
 
-Policy Policy::parse(std::string_view text) {
-  if (text == "dense") return {PolicyKind::Dense, {}};
-  if (text == "owl") return {PolicyKind::Owl, {}};
-  if (text == "flow") return {PolicyKind::Flow, {}};
-  constexpr std::string_view uniform = "uniform:";
-  if (text.substr(0, uniform.size()) == uniform)
-    return {PolicyKind::Uniform, nm::Pattern::parse(text.substr(uniform.size()))};
-  throw std::invalid_argument(fmt::format(
-      "unknown policy \"{}\": allowed dense, uniform:N:M (e.g. uniform:2:4), owl, flow", text));
-}
-
-std::string Policy::str() const {
-  switch (kind) {
-    case PolicyKind::Dense: return "dense";
-    case PolicyKind::Uniform: return "uniform:" + uniform_pattern.str();
-    case PolicyKind::Owl: return "owl";
-    case PolicyKind::Flow: return "flow";
-  }
-  return "";
-}
-
-std::vector<nm::Pattern> default_candidates() { return {{2, 4}, {4, 4}, {2, 8}, {4, 8}, {8, 8}}; }
-
-std::vector<int> dense_blocks(const PolicyOptions& options, int n_blocks) {
-  if (options.dense_blocks) return *options.dense_blocks;
-  if (n_blocks == 1) return {0};
-  return {0, n_blocks - 1};
-}
-
-std::vector<flow::BlockMetrics> outlier_metrics(const Model& model, const ChannelStats& stats,
-                                                double h) {
+std::vector<flow::BlockMetrics> outlier_metrics(const Model& model, const ChannelStats& stats, double h) {
   std::vector<flow::BlockMetrics> metrics;
-  for (int b = 0; b < model.config.n_layers; ++b)
-    metrics.push_back(flow::block_metrics(block_scores(model, stats, b), h));
+  for (int b = 0; b < model.config.n_layers; ++b) metrics.push_back(flow::block_metrics(block_scores(model, stats, b), h));
   return metrics;
 }
 
-flow::Selection select_patterns(const Model& model, const ChannelStats& stats,
-                                const Policy& policy, const PolicyOptions& options) {
-  const int n_blocks = model.config.n_layers;
-  switch (policy.kind) {
-    case PolicyKind::Dense: {
-      // Shown as Mmax:Mmax, like the dense blocks of the other policies.
-      int m_max = 1;
-      for (const nm::Pattern& c : options.candidates) m_max = std::max(m_max, c.m);
-      return flow::select_uniform(n_blocks, nm::Pattern{m_max, m_max});
-    }
-    case PolicyKind::Uniform:
-      return flow::select_uniform(n_blocks, policy.uniform_pattern,
-                                  dense_blocks(options, n_blocks));
-    case PolicyKind::Owl: {
-      std::vector<int> supported_n;
-      for (const nm::Pattern& c : options.candidates)
-        if (c.m == options.owl_m) supported_n.push_back(c.n);
-      if (supported_n.empty())
-        throw std::invalid_argument(
-            fmt::format("owl: no candidate pattern has M = {}", options.owl_m));
-      return flow::select_owl(outlier_metrics(model, stats, options.owl_h), options.owl_m,
-                              supported_n, options.sparsity, options.owl_lambda,
-                              dense_blocks(options, n_blocks));
-    }
-    case PolicyKind::Flow: {
-      flow::SelectionProblem problem;
-      problem.blocks = outlier_metrics(model, stats, options.flow_h);
-      problem.candidates = options.candidates;
-      problem.target_sparsity = options.sparsity;
-      problem.alpha = options.alpha;
-      problem.beta = options.beta;
-      problem.dense_blocks = dense_blocks(options, n_blocks);
-      return flow::select_flow(problem);
-    }
-  }
-  throw std::logic_error("unhandled policy kind");
+flow::Selection select_patterns(const Model& model, const ChannelStats& stats, const flow::Policy& policy,
+                                const flow::PolicyOptions& options) {
+  return flow::select_patterns(policy, options, model.config.n_layers,
+                               [&](double h) { return outlier_metrics(model, stats, h); });
 }
 
 }  // namespace flexcim::llm

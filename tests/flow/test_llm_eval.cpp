@@ -13,7 +13,7 @@ namespace {
 
 EvalOptions short_run(const std::string& policy) {
   EvalOptions o;
-  o.policy = Policy::parse(policy);
+  o.policy = flow::Policy::parse(policy);
   o.calibration = {2, 16, 1};
   o.evaluation = {2, 16, 2};
   return o;
@@ -22,15 +22,15 @@ EvalOptions short_run(const std::string& policy) {
 }  // namespace
 
 TEST(Policy, ParsesTheDocumentedForms) {
-  EXPECT_EQ(Policy::parse("dense").kind, PolicyKind::Dense);
-  EXPECT_EQ(Policy::parse("owl").kind, PolicyKind::Owl);
-  EXPECT_EQ(Policy::parse("flow").kind, PolicyKind::Flow);
-  const Policy u = Policy::parse("uniform:2:4");
-  EXPECT_EQ(u.kind, PolicyKind::Uniform);
+  EXPECT_EQ(flow::Policy::parse("dense").kind, flow::PolicyKind::Dense);
+  EXPECT_EQ(flow::Policy::parse("owl").kind, flow::PolicyKind::Owl);
+  EXPECT_EQ(flow::Policy::parse("flow").kind, flow::PolicyKind::Flow);
+  const flow::Policy u = flow::Policy::parse("uniform:2:4");
+  EXPECT_EQ(u.kind, flow::PolicyKind::Uniform);
   EXPECT_EQ(u.uniform_pattern, (nm::Pattern{2, 4}));
   EXPECT_EQ(u.str(), "uniform:2:4");
-  EXPECT_THROW(Policy::parse("wanda"), std::invalid_argument);
-  EXPECT_THROW(Policy::parse("uniform:4:2"), std::invalid_argument);
+  EXPECT_THROW(flow::Policy::parse("wanda"), std::invalid_argument);
+  EXPECT_THROW(flow::Policy::parse("uniform:4:2"), std::invalid_argument);
 }
 
 TEST(Eval, DenseStories260KHasZeroKlAndFullAgreement) {
