@@ -12,8 +12,9 @@ namespace {
 constexpr uint64_t kScratchBytes = 1u << 20;
 }
 
-AcceleratorGemm::AcceleratorGemm(Hal& hal, const BoardInfo& board, WaitMode wait)
-    : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait), next_free_(board.dram_base) {
+AcceleratorGemm::AcceleratorGemm(Hal& hal, const BoardInfo& board, WaitMode wait, double poll_interval_ns)
+    : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait, poll_interval_ns),
+      next_free_(board.dram_base) {
   caps_ = driver_.probe();
 }
 

@@ -13,7 +13,7 @@ namespace flexcim::fw {
 
 class AcceleratorGemm : public llm::Int8Gemm {
  public:
-  AcceleratorGemm(Hal& hal, const BoardInfo& board, WaitMode wait);
+  AcceleratorGemm(Hal& hal, const BoardInfo& board, WaitMode wait, double poll_interval_ns);
 
   void run(const llm::QuantLayer& layer, const int8_t* x, int tokens, int32_t* y) override;
 

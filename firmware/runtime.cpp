@@ -63,8 +63,8 @@ std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens
   return y;
 }
 
-Runtime::Runtime(Hal& hal, const BoardInfo& board, WaitMode wait)
-    : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait) {}
+Runtime::Runtime(Hal& hal, const BoardInfo& board, WaitMode wait, double poll_interval_ns)
+    : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait, poll_interval_ns) {}
 
 std::vector<nm::Pattern> Runtime::execution_candidates(const Capabilities& caps, nm::Pattern requested) {
   if (requested.dense() || caps.supports(requested)) return {requested};

@@ -61,7 +61,7 @@ struct RunReport {
 
 class Runtime {
  public:
-  Runtime(Hal& hal, const BoardInfo& board, WaitMode wait);
+  Runtime(Hal& hal, const BoardInfo& board, WaitMode wait, double poll_interval_ns);
 
   RunReport run(const Workload& workload);
 

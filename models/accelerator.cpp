@@ -94,6 +94,8 @@ unsigned Accelerator::transport_dbg(tlm::tlm_generic_payload& trans) {
 void Accelerator::write_ctrl(uint32_t value) {
   if (value & FLEXCIM_ACC_CTRL_RESET_MASK) {
     regs_.reset();
+    // A running job is not aborted, so STATUS must keep saying so.
+    if (busy_) regs_.set(FLEXCIM_ACC_STATUS_OFFSET, FLEXCIM_ACC_STATUS_BUSY_MASK);
     update_irq();
   }
   if (value & FLEXCIM_ACC_CTRL_START_MASK) {

@@ -1,12 +1,16 @@
 // The accelerator's DMA engine: one channel that executes transfers between DRAM
 // (through its TLM initiator socket) and the on-chip buffers in submission order.
-// A transfer is split into bursts; up to `outstanding` bursts are in flight, so
-// DRAM latency is hidden once the stream is running and bandwidth dominates.
+// Transfers are split into bursts issued one per cycle, with up to `outstanding`
+// bursts in flight; the window spans transfer boundaries, so back-to-back
+// transfers stream without draining and DRAM latency is paid once per stream.
 // Write data is captured when the transfer is submitted (the engine's write
-// FIFO), so the source buffer may be reused at once.
+// FIFO), so the source buffer may be reused at once; read data lands in the
+// destination when the burst is issued (LT), and a waiter resumes at the
+// transfer's completion time.
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <vector>
 
 #include <systemc>
@@ -50,16 +54,20 @@ class Dma : public sc_core::sc_module {
   };
   Ticket submit(Transfer t);
   void run();
-  bool execute(Transfer& t);
+  // Issues the transfer's bursts; returns its completion time, or false on a bus error.
+  bool execute(Transfer& t, sc_core::sc_time& done);
 
   Params params_;
   sc_core::sc_time clock_;
   EnergyCounts& energy_;
   std::deque<Transfer> queue_;
-  Ticket next_ticket_ = 1, completed_ = 0;
+  Ticket next_ticket_ = 1, issued_ = 0;
+  std::map<Ticket, sc_core::sc_time> done_at_;  // issued transfers not yet waited for
+  std::deque<sc_core::sc_time> in_flight_;      // completion times of bursts in flight
+  sc_core::sc_time next_issue_;                 // absolute time the next burst may issue
   bool failed_ = false;
   uint64_t error_address_ = 0;
-  sc_core::sc_event queued_, completed_event_;
+  sc_core::sc_event queued_, issued_event_;
 };
 
 }  // namespace flexcim

@@ -40,7 +40,7 @@ Sequencer::Sequencer(sc_module_name name, const Params& params, Dma& dma, SramBu
       macros_(std::move(macros)), clock_(clock), energy_(energy) {}
 
 bool Sequencer::pattern_supported(uint32_t n, uint32_t m) const {
-  if (n == m) return p_.patterns & FLEXCIM_ACC_CAP_PATTERNS_DENSE_MASK;
+  if (n == m) return n >= 1 && (p_.patterns & FLEXCIM_ACC_CAP_PATTERNS_DENSE_MASK);
   for (const PatternBit& b : kPatternBits)
     if (b.n == n && b.m == m) return p_.patterns & b.mask;
   return false;

@@ -38,9 +38,9 @@ void Platform::trace_to(const std::string& path) {
   trace_ = sc_create_vcd_trace_file(path.c_str());
   trace_->set_time_unit(1, SC_NS);
   for (const auto& m : accelerator_->macros()) sc_trace(trace_, m->busy, std::string(m->name()) + ".busy");
-  sc_trace(trace_, accelerator_->sequencer().state, "accelerator.sequencer.state");
-  sc_trace(trace_, accelerator_->dma().active, "accelerator.dma.active");
-  sc_trace(trace_, irq_, "irq");
+  sc_trace(trace_, accelerator_->sequencer().state, std::string(accelerator_->sequencer().name()) + ".state");
+  sc_trace(trace_, accelerator_->dma().active, std::string(accelerator_->dma().name()) + ".active");
+  sc_trace(trace_, irq_, irq_.name());
 }
 
 void Platform::run(HostCpu::Program program) {

@@ -17,9 +17,8 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
 
   fw::RunReport report;
   const fw::BoardInfo board = platform.board();
-  const fw::WaitMode wait = scenario.platform.wait;
   platform.run([&](fw::Hal& hal) {
-    fw::Runtime runtime(hal, board, wait);
+    fw::Runtime runtime(hal, board, scenario.platform.wait, scenario.platform.poll_interval_ns);
     report = runtime.run(scenario.workload);
   });
 
@@ -33,7 +32,7 @@ std::vector<nm::Pattern> probe_patterns(const Scenario& scenario) {
   std::vector<nm::Pattern> patterns;
   const fw::BoardInfo board = platform.board();
   platform.run([&](fw::Hal& hal) {
-    fw::FlexcimDriver driver(hal, board.accelerator_base, scenario.platform.wait);
+    fw::FlexcimDriver driver(hal, board.accelerator_base, scenario.platform.wait, scenario.platform.poll_interval_ns);
     patterns = driver.probe().patterns();
   });
   return patterns;
@@ -44,7 +43,7 @@ PlatformCost run_int8_on_platform(const Scenario& scenario, const std::function<
   Platform platform("platform", scenario.platform);
   const fw::BoardInfo board = platform.board();
   platform.run([&](fw::Hal& hal) {
-    fw::AcceleratorGemm gemm(hal, board, scenario.platform.wait);
+    fw::AcceleratorGemm gemm(hal, board, scenario.platform.wait, scenario.platform.poll_interval_ns);
     firmware(gemm);
   });
 

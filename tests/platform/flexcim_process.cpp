@@ -1,0 +1,43 @@
+#include "flexcim_process.h"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "temp_dir.h"
+
+namespace flexcim::test {
+
+namespace {
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+}  // namespace
+
+std::vector<std::string> ProcessResult::err_lines() const {
+  std::vector<std::string> lines;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+ProcessResult run_flexcim(const std::vector<std::string>& args, const std::string& work_dir,
+                          const std::string& env_prefix) {
+  const std::string out_file = work_dir + "/flexcim.stdout", err_file = work_dir + "/flexcim.stderr";
+  std::string cmd = "cd " + shell_quote(work_dir) + " && " + env_prefix + " " + shell_quote(FLEXCIM_BIN);
+  for (const std::string& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote(out_file) + " 2>" + shell_quote(err_file);
+  const int status = std::system(cmd.c_str());
+  ProcessResult r;
+  r.exit_code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out_file);
+  r.err = read_file(err_file);
+  return r;
+}
+
+nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
+
+}  // namespace flexcim::test

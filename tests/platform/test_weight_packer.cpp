@@ -1,0 +1,167 @@
+// The firmware's weight packer against its reference decoder and the stream
+// format of docs/weight-format.md (no SystemC).
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "nm/pattern.h"
+#include "nm/prune.h"
+#include "weight_packer.h"
+
+namespace flexcim::fw {
+namespace {
+
+using nm::Pattern;
+
+const Pattern kSparse[] = {{1, 2}, {1, 4}, {2, 4}, {1, 8}, {2, 8}, {4, 8}};
+
+struct Layer {
+  int out, in;
+  std::vector<int8_t> weights;  // unpruned
+  std::vector<uint8_t> mask;
+};
+
+Layer random_layer(int out, int in, Pattern p, const MacroShape& shape, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> w(-128, 127);
+  std::uniform_real_distribution<float> s(0.0f, 1.0f);
+  Layer l{out, in, std::vector<int8_t>(size_t(out) * in), {}};
+  std::vector<float> scores(l.weights.size());
+  for (size_t k = 0; k < l.weights.size(); ++k) {
+    l.weights[k] = int8_t(w(rng));
+    scores[k] = s(rng);
+  }
+  l.mask = p.dense() ? std::vector<uint8_t>(l.weights.size(), 1)
+                     : nm::prune_mask(scores.data(), out, in, p, nm::PruneMode::HwAware, int(shape.cols));
+  return l;
+}
+
+std::vector<int8_t> pruned(const Layer& l) {
+  std::vector<int8_t> w = l.weights;
+  for (size_t k = 0; k < w.size(); ++k)
+    if (!l.mask[k]) w[k] = 0;
+  return w;
+}
+
+// Patterns a geometry can hold: dense, and N:M with N dividing P.
+std::vector<Pattern> patterns_for(const MacroShape& shape) {
+  std::vector<Pattern> out{{1, 1}};
+  for (Pattern p : kSparse)
+    if (shape.submacros % p.n == 0) out.push_back(p);
+  return out;
+}
+
+void expect_round_trip(const MacroShape& shape, int out, int in, uint32_t seed) {
+  for (Pattern p : patterns_for(shape)) {
+    SCOPED_TRACE(testing::Message() << "pattern " << p.str() << ", " << out << "x" << in << " on P=" << shape.submacros
+                                    << " R=" << shape.rows << " C=" << shape.cols);
+    const Layer l = random_layer(out, in, p, shape, seed);
+    const std::vector<uint8_t> stream = pack_weights(l.weights.data(), l.mask, out, in, p, shape);
+    EXPECT_EQ(stream.size(), shape.stream_bytes(out, in, p));
+    EXPECT_EQ(unpack_weights(stream, out, in, p, shape), pruned(l));
+  }
+}
+
+TEST(WeightPacker, RoundTripDefaultGeometry) {
+  const MacroShape shape{4, 32, 32};
+  expect_round_trip(shape, 32, 128, 1);   // exactly one dense tile
+  expect_round_trip(shape, 33, 130, 2);   // one column and a few inputs past the tile edge
+  expect_round_trip(shape, 64, 172, 3);   // stories260K's hidden width, not a multiple of 8
+  expect_round_trip(shape, 200, 1000, 4);
+}
+
+TEST(WeightPacker, RoundTripOtherGeometries) {
+  expect_round_trip({4, 8, 8}, 33, 130, 5);
+  expect_round_trip({2, 8, 8}, 17, 100, 6);    // N must divide P = 2: no 4:8
+  expect_round_trip({8, 4, 4}, 9, 70, 7);      // dense runs as 8:8
+  expect_round_trip({4, 3, 5}, 11, 61, 8);     // odd rows and columns
+}
+
+TEST(WeightPacker, StreamSizeFollowsTheFormat) {
+  const MacroShape shape{4, 32, 32};
+  // docs/weight-format.md: 128 select + 4096 weight + 512 metadata bytes.
+  EXPECT_EQ(shape.tile_record_bytes(), 4736u);
+  EXPECT_EQ((MacroShape{4, 3, 5}.tile_record_bytes()), 80u);  // 12 + 60 + 8 bytes
+  EXPECT_EQ((MacroShape{2, 3, 3}.tile_record_bytes()), 28u);  // 6 + 18 + 3 bytes, padded to 4
+  // Inputs per tile: R * P * M / N, dense as P:P.
+  EXPECT_EQ(shape.inputs_per_tile({1, 1}), 128u);
+  EXPECT_EQ(shape.inputs_per_tile({2, 4}), 256u);
+  EXPECT_EQ(shape.inputs_per_tile({1, 8}), 1024u);
+  EXPECT_EQ(shape.stream_bytes(33, 130, {1, 1}), 2u * 2u * 4736u);
+  EXPECT_EQ(shape.stream_bytes(33, 130, {1, 8}), 2u * 1u * 4736u);
+  EXPECT_EQ(shape.stream_bytes(4096, 11008, {2, 4}), 128u * 43u * 4736u);
+}
+
+TEST(WeightPacker, SelectBytesRouteStraightThroughToExistingPairs) {
+  const MacroShape shape{4, 8, 8};
+  for (Pattern p : patterns_for(shape)) {
+    SCOPED_TRACE(p.str());
+    const Layer l = random_layer(16, 200, p, shape, 9);
+    const std::vector<uint8_t> stream = pack_weights(l.weights.data(), l.mask, 16, 200, p, shape);
+    const Pattern row = shape.row_pattern(p);
+    for (size_t rec = 0; rec < stream.size(); rec += shape.tile_record_bytes())
+      for (unsigned rj = 0; rj < shape.rows * shape.submacros; ++rj) {
+        const uint8_t select = stream[rec + rj];
+        EXPECT_EQ(select >> 2, rj % shape.submacros) << "record at " << rec << ", select " << rj;
+        EXPECT_LT(select & 3u, unsigned(row.m / 2)) << "record at " << rec << ", select " << rj;
+      }
+  }
+}
+
+TEST(WeightPacker, UnconstrainedMaskBreakingSharedSelectsIsRefused) {
+  const MacroShape shape{4, 8, 8};
+  const int out = 8, in = 16;
+  const std::vector<int8_t> w(size_t(out) * in, 1);
+  // 1:4: one kept weight per group of 4 is fine per row, but rows 0 and 1 of the
+  // same column block keep different pairs of group 0: two pair slots, N = 1.
+  std::vector<uint8_t> mask(w.size(), 0);
+  for (int o = 0; o < out; ++o)
+    for (int g = 0; g < in / 4; ++g) mask[size_t(o) * in + g * 4] = 1;
+  mask[size_t(1) * in + 0] = 0;
+  mask[size_t(1) * in + 2] = 1;
+  EXPECT_THROW(pack_weights(w.data(), mask, out, in, {1, 4}, shape), nm::NotExecutable);
+
+  // The same two rows in different column blocks (C = 8) may differ.
+  std::vector<uint8_t> split(size_t(16) * in, 0);
+  const std::vector<int8_t> w16(split.size(), 1);
+  for (int o = 0; o < 16; ++o)
+    for (int g = 0; g < in / 4; ++g) split[size_t(o) * in + g * 4 + (o < 8 ? 0 : 2)] = 1;
+  EXPECT_NO_THROW(pack_weights(w16.data(), split, 16, in, {1, 4}, shape));
+
+  // What FLOW's reference pruner produces on random scores is generally refused
+  // too; only 1:2 (a group is one pair) always fits.
+  std::mt19937 rng(10);
+  std::uniform_real_distribution<float> s(0.0f, 1.0f);
+  std::vector<float> scores(size_t(64) * 256);
+  for (float& v : scores) v = s(rng);
+  const std::vector<int8_t> w64(scores.size(), 3);
+  for (Pattern p : kSparse) {
+    SCOPED_TRACE(p.str());
+    const std::vector<uint8_t> free_mask =
+        nm::prune_mask(scores.data(), 64, 256, p, nm::PruneMode::Unconstrained, int(shape.cols));
+    if (p == Pattern{1, 2})
+      EXPECT_NO_THROW(pack_weights(w64.data(), free_mask, 64, 256, p, shape));
+    else
+      EXPECT_THROW(pack_weights(w64.data(), free_mask, 64, 256, p, shape), nm::NotExecutable);
+  }
+}
+
+TEST(WeightPacker, PatternsWithoutAMappingAreInvalidArguments) {
+  const std::vector<int8_t> w(64, 1);
+  const std::vector<uint8_t> mask(64, 1);
+  EXPECT_THROW(pack_weights(w.data(), mask, 8, 8, {4, 8}, MacroShape{2, 8, 8}), std::invalid_argument);  // N > P
+  EXPECT_THROW(pack_weights(w.data(), mask, 8, 8, {3, 8}, MacroShape{4, 8, 8}), std::invalid_argument);  // N !| P
+  EXPECT_THROW(pack_weights(w.data(), mask, 8, 8, {1, 16}, MacroShape{4, 8, 8}), std::invalid_argument); // M > 8
+  EXPECT_THROW(MacroShape{}.stream_bytes(8, 8, {1, 3}), std::invalid_argument);                           // odd M
+}
+
+TEST(WeightPacker, UnpackRefusesAStreamOfTheWrongSize) {
+  const MacroShape shape{4, 8, 8};
+  const std::vector<uint8_t> stream(shape.stream_bytes(8, 64, {2, 4}) - 4, 0);
+  EXPECT_THROW(unpack_weights(stream, 8, 64, {2, 4}, shape), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace flexcim::fw
