@@ -36,15 +36,21 @@ Rng stream(uint64_t seed, size_t index, Stream s) {
 }
 
 // Activation scale per input channel: 1, or outlier_scale on the outlier channels.
-std::vector<float> channel_scales(size_t in, uint64_t seed, size_t index, const SyntheticParams& params,
+std::vector<float> channel_scales(const LayerSpec& layer, uint64_t seed, size_t index, const SyntheticParams& params,
                                   std::vector<int>* outlier_channels = nullptr) {
+  const size_t in = size_t(layer.in_features);
+  Rng block_rng(seed ^ (0x5bd1e995ull * uint64_t(layer.block + 1)));
+  const double factor = std::exp(params.block_spread * (2 * block_rng.uniform() - 1));
+  const double fraction = std::min(1.0, params.outlier_fraction * factor);
+  const float outlier_scale = float(std::max(1.0, params.outlier_scale * factor));
+
   Rng rng = stream(seed, index, Stream::Channels);
   std::vector<float> scale(in, 1.0f);
-  const size_t outliers = size_t(std::lround(params.outlier_fraction * double(in)));
+  const size_t outliers = size_t(std::lround(fraction * double(in)));
   for (size_t found = 0; found < outliers;) {
     const size_t c = rng.below(in);
     if (scale[c] != 1.0f) continue;
-    scale[c] = float(params.outlier_scale);
+    scale[c] = outlier_scale;
     if (outlier_channels) outlier_channels->push_back(int(c));
     ++found;
   }
@@ -57,7 +63,7 @@ std::vector<float> channel_scales(size_t in, uint64_t seed, size_t index, const 
 std::vector<float> calibration_mean_sq(const LayerSpec& layer, uint64_t seed, size_t index,
                                        const SyntheticParams& params, int tokens) {
   const size_t in = size_t(layer.in_features);
-  const std::vector<float> scale = channel_scales(in, seed, index, params);
+  const std::vector<float> scale = channel_scales(layer, seed, index, params);
   Rng rng = stream(seed, index, Stream::Calibration);
   std::vector<double> sum(in, 0.0);
   for (int t = 0; t < tokens; ++t)
@@ -73,7 +79,7 @@ std::vector<float> calibration_mean_sq(const LayerSpec& layer, uint64_t seed, si
 LayerTensors synthesize(const LayerSpec& layer, uint64_t seed, size_t index, const SyntheticParams& params) {
   const size_t in = size_t(layer.in_features), out = size_t(layer.out_features);
   LayerTensors t;
-  const std::vector<float> channel_scale = channel_scales(in, seed, index, params, &t.outlier_channels);
+  const std::vector<float> channel_scale = channel_scales(layer, seed, index, params, &t.outlier_channels);
 
   // Weights: int8 Laplace drawn through an inverse-CDF table, 16 random bits per
   // weight (four per RNG call): the tails are resolved to 1/65536, plenty for a

@@ -6,8 +6,8 @@
 // 8 (scale 127/8), drawn from a 65536-entry inverse-CDF table. Activations are Laplace(0, 1) too, except a few "outlier"
 // input channels (fraction `outlier_fraction`, chosen per layer) scaled by
 // `outlier_scale`: the outlier features of LLM activations that FLOW's
-// activation-aware scores look for. Activations are quantised per tensor
-// (scale = max|x| / 127).
+// activation-aware scores look for; how many and how strong varies per block
+// (block_spread). Activations are quantised per tensor (scale = max|x| / 127).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -30,6 +30,10 @@ struct LayerSpec {
 struct SyntheticParams {
   double outlier_fraction = 0.01;
   double outlier_scale = 8.0;
+  // Blocks of real LLMs differ in outlier density (OWL's observation, FLOW's
+  // premise): block b scales both outlier parameters by exp(spread * u_b), u_b
+  // uniform in [-1, 1] from the seed and the block. 0 = identical blocks.
+  double block_spread = 0.0;
 };
 
 // Layer-wise N:M chosen by the firmware (FLOW or a baseline) instead of given

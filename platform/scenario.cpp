@@ -155,6 +155,7 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
   const nm::Pattern pattern = read_pattern(cfg, "workload.pattern");
   wl.synthetic.outlier_fraction = cfg.get_double("workload.synthetic.outlier_fraction", 0, 1);
   wl.synthetic.outlier_scale = cfg.get_double("workload.synthetic.outlier_scale", 1, 1000);
+  wl.synthetic.block_spread = cfg.get_double("workload.synthetic.block_spread", 0, 5);
 
   const bool has_preset = cfg.get_string("workload.preset") != "";
   const bool has_layers = cfg.size("workload.layers") > 0;
