@@ -253,6 +253,13 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
   if (a.on_platform && !a.hw_aware)
     throw std::invalid_argument("--on-platform needs --hw-aware: FlexCiM only executes masks whose pair selects "
                                 "are shared by its columns");
+  if (a.on_platform) {
+    const unsigned cols = load_scenario(a.platform_scenario).platform.accelerator.geometry.cols;
+    if (unsigned(a.col_block) != cols)
+      throw std::invalid_argument(fmt::format("--col-block {} differs from the {} columns of the accelerator in {}: "
+                                              "pair selects are shared by a sub-macro's columns",
+                                              a.col_block, cols, a.platform_scenario));
+  }
 
   llm::EvalResult r;
   PlatformCost cost;

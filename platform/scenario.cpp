@@ -44,6 +44,13 @@ uint32_t hardware_pattern(const Config& cfg, const std::string& path, unsigned s
   return bit;
 }
 
+// Whether FlexCiM's rows can hold the pattern at all (what any architecture
+// could be asked to run; which ones an instance supports is CAP_PATTERNS).
+bool mappable(nm::Pattern p, unsigned submacros) {
+  return p.dense() || (p.n < p.m && p.m % 2 == 0 && p.m <= 8 && submacros % p.n == 0);
+}
+constexpr const char* kMappable = "dense, or N:M with N < M, even M <= 8 and N dividing the sub-macro count";
+
 void read_accelerator(const Config& cfg, PlatformParams& pp) {
   const std::string a = "platform.accelerator.";
   Accelerator::Params& acc = pp.accelerator;
@@ -107,7 +114,7 @@ void read_accelerator(const Config& cfg, PlatformParams& pp) {
   acc.register_latency = sc_core::sc_time(cfg.get_double(a + "register_latency_ns", 0, 1e6), sc_core::SC_NS);
 }
 
-void read_sparsity(const Config& cfg, fw::Workload& wl) {
+void read_sparsity(const Config& cfg, fw::Workload& wl, const Accelerator::Params& acc) {
   const std::string s = "workload.sparsity.";
   const std::string policy = cfg.get_string(s + "policy");
   if (policy == "none") {
@@ -120,6 +127,9 @@ void read_sparsity(const Config& cfg, fw::Workload& wl) {
   } catch (const std::invalid_argument& e) {
     cfg.fail(s + "policy", fmt::format("{} (or none)", e.what()));
   }
+  if (spec.policy.kind == flow::PolicyKind::Uniform && !mappable(spec.policy.uniform_pattern, acc.geometry.submacros))
+    cfg.fail(s + "policy", fmt::format("{} has no FlexCiM mapping (allowed: {})", spec.policy.uniform_pattern.str(),
+                                       kMappable));
   flow::PolicyOptions& o = spec.options;
   o.sparsity = cfg.get_double(s + "target", 0, 1);
   o.flow_h = cfg.get_double(s + "h", 0, 1e6);
@@ -138,6 +148,8 @@ void read_sparsity(const Config& cfg, fw::Workload& wl) {
       continue;
     }
     o.candidates.push_back(read_pattern(cfg, path));
+    if (!mappable(o.candidates.back(), acc.geometry.submacros))
+      cfg.fail(path, fmt::format("{} has no FlexCiM mapping (allowed: {})", o.candidates.back().str(), kMappable));
   }
   if (spec.hw_candidates == !o.candidates.empty())
     cfg.fail(candidates, "give N:M patterns, or [hw] alone");
@@ -185,19 +197,22 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
       wl.layers.push_back(l);
     }
   }
-  read_sparsity(cfg, wl);
+  read_sparsity(cfg, wl, acc);
   if (wl.sparsity && (cfg.get_string("workload.pattern") != "dense" || !cfg.keys("workload.patterns").empty()))
     cfg.fail("workload.sparsity.policy", "the firmware chooses the N:M; leave workload.pattern and "
                                          "workload.patterns unset");
 
-  if (wl.sparsity && !wl.sparsity->hw_candidates) {
+  if (wl.sparsity) {
     // Feasibility does not depend on the metrics: try the selection on neutral ones
-    // so an unreachable target is refused before anything runs.
+    // so an unreachable target is refused before anything runs. [hw] candidates are
+    // what CAP_PATTERNS will advertise, which this configuration determines.
+    flow::PolicyOptions options = wl.sparsity->options;
+    if (wl.sparsity->hw_candidates) options.candidates = advertised_patterns(acc);
     std::vector<int> blocks;
     for (const fw::LayerSpec& l : wl.layers)
       if (std::find(blocks.begin(), blocks.end(), l.block) == blocks.end()) blocks.push_back(l.block);
     try {
-      flow::select_patterns(wl.sparsity->policy, wl.sparsity->options, int(blocks.size()),
+      flow::select_patterns(wl.sparsity->policy, options, int(blocks.size()),
                             [&](double) { return std::vector<flow::BlockMetrics>(blocks.size()); });
     } catch (const std::exception& e) {
       cfg.fail("workload.sparsity", fmt::format("{} ({} blocks in the workload)", e.what(), blocks.size()));
@@ -226,10 +241,9 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
   const fw::MacroShape shape{acc.geometry.submacros, acc.geometry.rows, acc.geometry.cols};
   for (size_t i = 0; i < wl.layers.size(); ++i) {
     const fw::LayerSpec& l = wl.layers[i];
-    if (!l.pattern.dense() && (l.pattern.m % 2 || l.pattern.m > 8))
+    if (!mappable(l.pattern, acc.geometry.submacros))
       cfg.fail(has_preset ? "workload.pattern" : fmt::format("workload.layers[{}]", i),
-               fmt::format("layer {}: {} has no FlexCiM mapping (allowed: dense or N:M with even M <= 8)", l.name,
-                           l.pattern.str()));
+               fmt::format("layer {}: {} has no FlexCiM mapping (allowed: {})", l.name, l.pattern.str(), kMappable));
     const uint64_t tile_inputs = shape.inputs_per_tile(l.pattern.dense() ? nm::Pattern{1, 1} : l.pattern);
     const uint64_t padded = (uint64_t(l.in_features) + tile_inputs - 1) / tile_inputs * tile_inputs;
     // Dense is the widest padding a fallback could need.
@@ -248,6 +262,13 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
 }
 
 }  // namespace
+
+std::vector<nm::Pattern> advertised_patterns(const Accelerator::Params& acc) {
+  fw::Capabilities caps;
+  caps.submacros = acc.geometry.submacros;
+  caps.pattern_bits = acc.patterns;
+  return caps.patterns();
+}
 
 std::string data_dir() {
   if (const char* dir = std::getenv("FLEXCIM_DATA_DIR")) return dir;

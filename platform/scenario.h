@@ -37,6 +37,9 @@ struct Scenario {
 // Reads everything, checks ranges and consistency, then refuses keys nobody read.
 Scenario read_scenario(const Config& cfg);
 
+// The patterns CAP_PATTERNS will advertise for this configuration, as the driver lists them.
+std::vector<nm::Pattern> advertised_patterns(const Accelerator::Params& acc);
+
 // Scenario data: $FLEXCIM_DATA_DIR, else the source tree's scenarios/.
 std::string data_dir();
 std::string defaults_path();         // data_dir()/defaults.yaml

@@ -1,6 +1,11 @@
 #include "simulation.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <iostream>
+#include <sstream>
 
 #include "accelerator_gemm.h"
 #include "platform.h"
@@ -28,13 +33,43 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
 }
 
 std::vector<nm::Pattern> probe_patterns(const Scenario& scenario) {
-  Platform platform("platform", scenario.platform);
+  // SystemC elaborates once per process and the caller may still want its own
+  // platform (eval --on-platform --candidates hw): probe in a child process that
+  // reports CAP_PATTERNS as the driver reads it, one "N:M" per line.
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("probe: pipe failed");
+  std::cout.flush();
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("probe: fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    int status = 0;
+    try {
+      Platform platform("platform", scenario.platform);
+      const fw::BoardInfo board = platform.board();
+      std::string text;
+      platform.run([&](fw::Hal& hal) {
+        fw::FlexcimDriver driver(hal, board.accelerator_base, scenario.platform.wait,
+                                 scenario.platform.poll_interval_ns);
+        for (const nm::Pattern& p : driver.probe().patterns()) text += p.str() + "\n";
+      });
+      status = write(fds[1], text.data(), text.size()) == ssize_t(text.size()) ? 0 : 1;
+    } catch (...) {
+      status = 1;
+    }
+    _exit(status);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[256];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, size_t(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("probing the accelerator failed");
   std::vector<nm::Pattern> patterns;
-  const fw::BoardInfo board = platform.board();
-  platform.run([&](fw::Hal& hal) {
-    fw::FlexcimDriver driver(hal, board.accelerator_base, scenario.platform.wait, scenario.platform.poll_interval_ns);
-    patterns = driver.probe().patterns();
-  });
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) patterns.push_back(nm::Pattern::parse(line));
   return patterns;
 }
 

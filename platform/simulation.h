@@ -23,7 +23,7 @@ struct SimulationOptions {
 Json simulate(const Scenario& scenario, const SimulationOptions& options);
 
 // The N:M patterns the scenario's accelerator advertises (read by the driver
-// from CAP_PATTERNS), sparse ones first, dense as P:P last.
+// from CAP_PATTERNS in a child process), sparse ones first, dense as P:P last.
 std::vector<nm::Pattern> probe_patterns(const Scenario& scenario);
 
 // Runs `firmware` on the scenario's platform with an Int8Gemm backed by the

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include <gtest/gtest.h>
+
 #include "temp_dir.h"
 
 namespace flexcim::test {
@@ -39,5 +41,14 @@ ProcessResult run_flexcim(const std::vector<std::string>& args, const std::strin
 }
 
 nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
+
+void expect_one_error_line(const ProcessResult& r, const std::vector<std::string>& expected) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const std::vector<std::string> lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0].rfind("flexcim: error: ", 0), 0u) << lines[0];
+  for (const std::string& s : expected) EXPECT_NE(lines[0].find(s), std::string::npos) << s << " not in: " << lines[0];
+}
 
 }  // namespace flexcim::test

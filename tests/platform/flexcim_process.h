@@ -22,4 +22,8 @@ ProcessResult run_flexcim(const std::vector<std::string>& args, const std::strin
 
 nlohmann::json read_json(const std::string& path);
 
+// Bad input as users see it: exit status 2, nothing on stdout, exactly one
+// "flexcim: error: ..." line on stderr holding every `expected` fragment.
+void expect_one_error_line(const ProcessResult& r, const std::vector<std::string>& expected);
+
 }  // namespace flexcim::test
