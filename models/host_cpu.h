@@ -25,7 +25,6 @@ class HostCpu : public sc_core::sc_module, public fw::Hal {
 
   void set_program(Program program) { program_ = std::move(program); }
   std::exception_ptr failure() const { return failure_; }
-  bool finished() const { return finished_; }
 
   uint32_t read32(uint64_t address) override;
   void write32(uint64_t address, uint32_t value) override;
@@ -42,7 +41,6 @@ class HostCpu : public sc_core::sc_module, public fw::Hal {
   sc_core::sc_time access_latency_;
   Program program_;
   std::exception_ptr failure_;
-  bool finished_ = false;
 };
 
 }  // namespace flexcim

@@ -22,14 +22,13 @@ class Router : public sc_core::sc_module {
   // Routes [base, base + size) to out[port]. Overlapping ranges are refused.
   void map(const std::string& name, uint64_t base, uint64_t size, unsigned port);
 
+
+ private:
   struct Range {
     std::string name;
     uint64_t base, size;
     unsigned port;
   };
-  const std::vector<Range>& ranges() const { return ranges_; }
-
- private:
   const Range* find(uint64_t addr, uint64_t len) const;
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& trans);
