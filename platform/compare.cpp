@@ -30,7 +30,7 @@ namespace {
   try {
     std::vector<std::string> sets = options.sets;
     sets.insert(sets.end(), arch.overrides.begin(), arch.overrides.end());
-    const Scenario scenario = read_scenario(Config::load(defaults_path(), options.scenario, sets));
+    const Scenario scenario = load_scenario(options.scenario, sets);
     const Json stats = simulate(scenario, {dir, false});
     status = stats["check"]["golden_match"].get<bool>() ? 0 : 1;
   } catch (const ConfigError& e) {
@@ -55,11 +55,11 @@ Json read_json(const std::string& path) {
 Json compare(const CompareOptions& options) {
   // Check the scenario for every architecture up front, so bad input fails
   // with one error before any child runs.
-  const Scenario scenario = read_scenario(Config::load(defaults_path(), options.scenario, options.sets));
+  const Scenario scenario = load_scenario(options.scenario, options.sets);
   for (const Architecture& arch : compared_architectures()) {
     std::vector<std::string> sets = options.sets;
     sets.insert(sets.end(), arch.overrides.begin(), arch.overrides.end());
-    read_scenario(Config::load(defaults_path(), options.scenario, sets));
+    load_scenario(options.scenario, sets);
   }
   const std::string out = options.out_dir.empty() ? "out/" + scenario.name + "-compare" : options.out_dir;
 

@@ -39,8 +39,7 @@ void add_scenario_options(CLI::App* cmd, RunArgs& args) {
 }
 
 int run_command(const RunArgs& args) {
-  const flexcim::Config cfg = flexcim::Config::load(flexcim::defaults_path(), args.scenario, args.sets);
-  const flexcim::Scenario scenario = flexcim::read_scenario(cfg);
+  const flexcim::Scenario scenario = flexcim::load_scenario(args.scenario, args.sets);
   flexcim::SimulationOptions options;
   options.out_dir = args.out.empty() ? "out/" + scenario.name : args.out;
   options.vcd = args.vcd;
