@@ -1,6 +1,7 @@
 #include "sequencer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "flexcim_regs.h"
@@ -100,7 +101,8 @@ JobOutcome Sequencer::execute(const Job& job) {
   if (outcome.error == FLEXCIM_ERR_NONE) outcome = run(job, plan);
   if (outcome.error != FLEXCIM_ERR_NONE) dma_.flush();
   state.write(outcome.error == FLEXCIM_ERR_NONE ? Done : Failed);
-  outcome.cycles = uint64_t((sc_time_stamp() - start) / clock_);
+  // A job that ends between clock edges occupies the accelerator up to the next edge.
+  outcome.cycles = uint64_t(std::ceil((sc_time_stamp() - start) / clock_));
   return outcome;
 }
 
