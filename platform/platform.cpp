@@ -2,13 +2,14 @@
 
 #include <fmt/format.h>
 
+#include "flexcim_regs.h"
+
 namespace flexcim {
 
 using namespace sc_core;
 
 namespace {
 enum Port : unsigned { kAcceleratorPort = 0, kDramPort = 1 };
-constexpr uint64_t kAcceleratorWindow = 0x1000;
 }  // namespace
 
 Platform::Platform(sc_module_name name, const PlatformParams& p) : sc_module(name), params_(p), irq_("irq") {
@@ -21,7 +22,7 @@ Platform::Platform(sc_module_name name, const PlatformParams& p) : sc_module(nam
   accelerator_->dma().socket.bind(router_->in);
   router_->out.bind(accelerator_->regs_socket);  // port 0
   router_->out.bind(dram_->socket);              // port 1
-  router_->map("accelerator", p.accelerator_base, kAcceleratorWindow, kAcceleratorPort);
+  router_->map("accelerator", p.accelerator_base, FLEXCIM_ACC_SIZE, kAcceleratorPort);
   router_->map("dram", p.dram_base, p.dram.size_bytes, kDramPort);
 
   accelerator_->irq.bind(irq_);

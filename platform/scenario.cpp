@@ -293,14 +293,14 @@ Scenario read_scenario(const Config& cfg) {
   pp.hop_latency_ns = cfg.get_double("platform.interconnect.hop_latency_ns", 0, 1e6);
 
   pp.accelerator_base = uint64_t(cfg.get_int("platform.memory_map.accelerator_base", 0, 0xFFFFF000));
-  if (pp.accelerator_base % 0x1000)
-    cfg.fail("platform.memory_map.accelerator_base", "must be 4 KiB aligned");
+  if (pp.accelerator_base % FLEXCIM_ACC_SIZE)
+    cfg.fail("platform.memory_map.accelerator_base", fmt::format("must be aligned to the {}-byte register block", FLEXCIM_ACC_SIZE));
   pp.dram_base = uint64_t(cfg.get_int("platform.memory_map.dram_base", 0, 0xFFFFF000));
   pp.dram.size_bytes = uint64_t(cfg.get_int("platform.dram.size_mib", 1, 2048)) << 20;
   if (pp.dram_base % 0x1000 || pp.dram_base + pp.dram.size_bytes > (uint64_t(1) << 32))
     cfg.fail("platform.memory_map.dram_base",
              "DRAM must be 4 KiB aligned and end below 4 GiB (job descriptors hold 32-bit addresses)");
-  if (pp.accelerator_base < pp.dram_base + pp.dram.size_bytes && pp.dram_base < pp.accelerator_base + 0x1000)
+  if (pp.accelerator_base < pp.dram_base + pp.dram.size_bytes && pp.dram_base < pp.accelerator_base + FLEXCIM_ACC_SIZE)
     cfg.fail("platform.memory_map.accelerator_base", "overlaps DRAM");
   pp.dram.latency_ns = cfg.get_double("platform.dram.latency_ns", 0, 1e6);
   pp.dram.bandwidth_gbps = cfg.get_double("platform.dram.bandwidth_gbps", 0.001, 1e5);
