@@ -46,18 +46,17 @@ void check_scores(const float* scores, const Shape& s) {
 }
 
 void prune_unconstrained(const float* scores, const Shape& s, int n, std::vector<uint8_t>& mask) {
-  std::vector<int> order;
   for (int o = 0; o < s.out; ++o)
     for (int g = 0; g < s.groups(); ++g) {
-      order.resize(s.group_end(g) - s.group_begin(g));
-      std::iota(order.begin(), order.end(), s.group_begin(g));
-      const int keep = std::min<int>(n, order.size());
-      // Highest score first; on equal scores the lower input index wins.
-      std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](int a, int b) {
-        const float sa = scores[s.at(o, a)], sb = scores[s.at(o, b)];
-        return sa != sb ? sa > sb : a < b;
-      });
-      for (int k = 0; k < keep; ++k) mask[s.at(o, order[k])] = 1;
+      const int begin = s.group_begin(g), end = s.group_end(g);
+      // n rounds of "take the best not yet kept": groups are small (m <= 64), and
+      // scanning upwards with a strict > makes the lower input index win ties.
+      for (int k = 0; k < std::min(n, end - begin); ++k) {
+        int pick = -1;
+        for (int i = begin; i < end; ++i)
+          if (!mask[s.at(o, i)] && (pick < 0 || scores[s.at(o, i)] > scores[s.at(o, pick)])) pick = i;
+        mask[s.at(o, pick)] = 1;
+      }
     }
 }
 
@@ -67,18 +66,22 @@ void prune_block_group(const float* scores, const Shape& s, int n, int row_lo, i
                        std::vector<uint8_t>& mask) {
   const int base = s.group_begin(g), end = s.group_end(g), pairs = s.m / 2;
   const auto real = [&](int k) { return std::clamp(end - (base + 2 * k), 0, 2); };
-  // value[k][c]: block score of pair k holding c slots.
-  std::vector<std::array<double, 3>> value(pairs, {0, 0, 0});
-  for (int k = 0; k < pairs; ++k)
-    for (int o = row_lo; o < row_hi; ++o) {
+  // value[k][c]: block score of pair k holding c slots. Fixed-size tables (m, n <= 64):
+  // this runs once per (row block, group), hundreds of thousands of times per layer.
+  std::array<std::array<double, 3>, kMaxGroupSize / 2> value{};
+  for (int o = row_lo; o < row_hi; ++o) {
+    const float* row = scores + s.at(o, 0);
+    for (int k = 0; k < pairs; ++k) {
       const int first = base + 2 * k;
-      const double a = real(k) >= 1 ? scores[s.at(o, first)] : 0;
-      const double b = real(k) >= 2 ? scores[s.at(o, first + 1)] : 0;
+      const double a = real(k) >= 1 ? row[first] : 0;
+      const double b = real(k) >= 2 ? row[first + 1] : 0;
       value[k][1] += std::max(a, b);
       value[k][2] += a + b;
     }
+  }
   // best[k][slots]: best score of pairs k.. with at most `slots` slots.
-  std::vector<std::vector<double>> best(pairs + 1, std::vector<double>(n + 1, 0.0));
+  std::array<std::array<double, kMaxGroupSize + 1>, kMaxGroupSize / 2 + 1> best;
+  std::fill(best[pairs].begin(), best[pairs].begin() + n + 1, 0.0);
   for (int k = pairs - 1; k >= 0; --k)
     for (int slots = 0; slots <= n; ++slots) {
       double b = best[k + 1][slots];
@@ -126,9 +129,15 @@ std::vector<uint8_t> prune_mask(const float* scores, int out, int in, Pattern p,
 }
 
 double kept_score(const float* scores, const std::vector<uint8_t>& mask) {
+  // Eight independent partial sums let the compiler vectorise the loop.
+  std::array<double, 8> part{};
+  const size_t n = mask.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (size_t k = 0; k < 8; ++k) part[k] += mask[i + k] ? double(scores[i + k]) : 0.0;
   double sum = 0;
-  for (size_t i = 0; i < mask.size(); ++i)
-    if (mask[i]) sum += scores[i];
+  for (; i < n; ++i) sum += mask[i] ? double(scores[i]) : 0.0;
+  for (double p : part) sum += p;
   return sum;
 }
 
