@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "weight_packer.h"
 
 namespace flexcim::fw {
 
@@ -30,19 +29,15 @@ const AcceleratorGemm::Placement& AcceleratorGemm::place(const llm::QuantLayer& 
   auto it = placed_.find(&layer);
   if (it != placed_.end()) return it->second;
 
-  const MacroShape shape{caps_.submacros, caps_.rows, caps_.cols};
   Placement p;
-  std::vector<uint8_t> stream;
-  const std::vector<nm::Pattern> candidates = Runtime::execution_candidates(caps_, layer.pattern);
-  for (size_t c = 0; c < candidates.size() && stream.empty(); ++c) {
-    try {
-      stream = pack_weights(layer.weights.data(), layer.keep, layer.out, layer.in, candidates[c], shape);
-      p.executed = candidates[c];
-    } catch (const nm::NotExecutable& e) {
-      if (c + 1 == candidates.size())
-        throw nm::NotExecutable(fmt::format("{}: {} (prune hardware-aware to run on FlexCiM)", layer.name, e.what()));
-    }
+  PackedLayer packed;
+  try {
+    packed = pack_for_hardware(caps_, layer.weights.data(), layer.keep, layer.out, layer.in, layer.pattern);
+  } catch (const nm::NotExecutable& e) {
+    throw nm::NotExecutable(fmt::format("{}: {} (prune hardware-aware to run on FlexCiM)", layer.name, e.what()));
   }
+  const std::vector<uint8_t>& stream = packed.stream;
+  p.executed = packed.executed;
   p.w_bytes = stream.size();
   p.w_addr = allocate(stream.size());
   hal_.load(p.w_addr, stream.data(), stream.size());

@@ -20,11 +20,15 @@ constexpr PatternBit kPatternBits[] = {
 uint32_t field(uint32_t reg, uint32_t mask, unsigned shift) { return (reg & mask) >> shift; }
 }  // namespace
 
+uint32_t pattern_bit(nm::Pattern p) {
+  for (const PatternBit& b : kPatternBits)
+    if (b.n == p.n && b.m == p.m) return b.mask;
+  return 0;
+}
+
 bool Capabilities::supports(nm::Pattern p) const {
   if (p.dense()) return pattern_bits & FLEXCIM_ACC_CAP_PATTERNS_DENSE_MASK;
-  for (const PatternBit& b : kPatternBits)
-    if (b.n == p.n && b.m == p.m) return pattern_bits & b.mask;
-  return false;
+  return pattern_bits & pattern_bit(p);
 }
 
 std::vector<nm::Pattern> Capabilities::patterns() const {

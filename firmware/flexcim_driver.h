@@ -12,6 +12,9 @@
 
 namespace flexcim::fw {
 
+// The CAP_PATTERNS bit of a sparse pattern; 0 for patterns the register has no bit for.
+uint32_t pattern_bit(nm::Pattern p);
+
 // What the hardware says it is (capability registers).
 struct Capabilities {
   unsigned macros = 0, submacros = 0, rows = 0, cols = 0;

@@ -66,13 +66,24 @@ std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens
 Runtime::Runtime(Hal& hal, const BoardInfo& board, WaitMode wait, double poll_interval_ns)
     : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait, poll_interval_ns) {}
 
-std::vector<nm::Pattern> Runtime::execution_candidates(const Capabilities& caps, nm::Pattern requested) {
-  if (requested.dense() || caps.supports(requested)) return {requested};
-  std::vector<nm::Pattern> out;
-  const double density = double(requested.n) / requested.m;
-  for (const nm::Pattern& p : caps.patterns())  // sparsest first, dense last
-    if (p.dense() || double(p.n) / p.m >= density) out.push_back(p);
-  return out;
+PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, const std::vector<uint8_t>& mask,
+                              int out, int in, nm::Pattern requested) {
+  std::vector<nm::Pattern> candidates;
+  if (requested.dense() || caps.supports(requested)) {
+    candidates.push_back(requested);
+  } else {
+    const double density = double(requested.n) / requested.m;
+    for (const nm::Pattern& p : caps.patterns())  // sparsest first, dense last
+      if (p.dense() || double(p.n) / p.m >= density) candidates.push_back(p);
+  }
+  const MacroShape shape{caps.submacros, caps.rows, caps.cols};
+  for (size_t c = 0;; ++c) {
+    try {
+      return {pack_weights(weights, mask, out, in, candidates[c], shape), candidates[c]};
+    } catch (const nm::NotExecutable&) {
+      if (c + 1 == candidates.size()) throw;
+    }
+  }
 }
 
 SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl) const {
@@ -142,7 +153,6 @@ RunReport Runtime::run(const Workload& workload) {
 LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
                                const std::vector<float>& scores, nm::PruneMode mode) {
   const int in = layer.in_features, out = layer.out_features, tokens = layer.tokens;
-  const MacroShape shape{caps.submacros, caps.rows, caps.cols};
 
   LayerReport r;
   r.name = layer.name;
@@ -166,18 +176,9 @@ LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer,
   }
   for (uint8_t k : mask) r.kept_weights += k;
 
-  // Find what the hardware can run. A mask that breaks the shared-select rule of
-  // its own pattern is never sent: pack_weights throws before anything is programmed.
-  const std::vector<nm::Pattern> candidates = execution_candidates(caps, layer.pattern);
-  std::vector<uint8_t> stream;
-  for (size_t c = 0; c < candidates.size() && stream.empty(); ++c) {
-    try {
-      stream = pack_weights(w.data(), mask, out, in, candidates[c], shape);
-      r.executed = candidates[c];
-    } catch (const nm::NotExecutable&) {
-      if (c + 1 == candidates.size()) throw;
-    }
-  }
+  PackedLayer packed = pack_for_hardware(caps, w.data(), mask, out, in, layer.pattern);
+  const std::vector<uint8_t>& stream = packed.stream;
+  r.executed = packed.executed;
   r.weight_stream_bytes = stream.size();
 
   // DRAM layout: weights, activations, outputs, each 64-byte aligned.

@@ -65,11 +65,6 @@ class Runtime {
 
   RunReport run(const Workload& workload);
 
-  // Patterns a layer pruned to `requested` may execute with on this hardware, in
-  // order of preference: itself if supported; else the supported patterns at
-  // least as dense, sparsest first, then dense. The first one whose
-  // shared-select rule holds the mask is used.
-  static std::vector<nm::Pattern> execution_candidates(const Capabilities& caps, nm::Pattern requested);
 
  private:
   // Chooses every block's N:M from the workload's weights and calibration statistics.
@@ -82,6 +77,17 @@ class Runtime {
   BoardInfo board_;
   FlexcimDriver driver_;
 };
+
+// A pruned layer packed for this hardware and the pattern it will execute with:
+// the requested one if supported, else the sparsest supported pattern at least
+// as dense whose shared-select rule holds the mask, else dense. A mask that breaks
+// the rule of every candidate throws nm::NotExecutable before anything is programmed.
+struct PackedLayer {
+  std::vector<uint8_t> stream;
+  nm::Pattern executed{1, 1};
+};
+PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, const std::vector<uint8_t>& mask,
+                              int out, int in, nm::Pattern requested);
 
 // int32 Y[t][o] = sum_j X[t][j] * W[o][j]: the golden reference.
 std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens, int in, int out);

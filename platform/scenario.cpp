@@ -13,15 +13,6 @@ namespace flexcim {
 
 namespace {
 
-constexpr uint32_t pattern_bit(int n, int m) {
-  if (n == 1 && m == 2) return FLEXCIM_ACC_CAP_PATTERNS_P1_2_MASK;
-  if (n == 1 && m == 4) return FLEXCIM_ACC_CAP_PATTERNS_P1_4_MASK;
-  if (n == 2 && m == 4) return FLEXCIM_ACC_CAP_PATTERNS_P2_4_MASK;
-  if (n == 1 && m == 8) return FLEXCIM_ACC_CAP_PATTERNS_P1_8_MASK;
-  if (n == 2 && m == 8) return FLEXCIM_ACC_CAP_PATTERNS_P2_8_MASK;
-  if (n == 4 && m == 8) return FLEXCIM_ACC_CAP_PATTERNS_P4_8_MASK;
-  return 0;
-}
 constexpr const char* kHardwarePatterns = "1:2, 1:4, 2:4, 1:8, 2:8, 4:8";
 
 nm::Pattern read_pattern(const Config& cfg, const std::string& path) {
@@ -37,7 +28,7 @@ nm::Pattern read_pattern(const Config& cfg, const std::string& path) {
 // A sparse pattern the macro hardware can hold: N < M, M even <= 8, N divides P.
 uint32_t hardware_pattern(const Config& cfg, const std::string& path, unsigned submacros) {
   const nm::Pattern p = read_pattern(cfg, path);
-  const uint32_t bit = pattern_bit(p.n, p.m);
+  const uint32_t bit = fw::pattern_bit(p);
   if (!bit || submacros % p.n)
     cfg.fail(path, fmt::format("{} is not a hardware pattern for {} sub-macros (allowed: {}, with N dividing P)",
                                p.str(), submacros, kHardwarePatterns));
