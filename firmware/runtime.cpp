@@ -86,7 +86,8 @@ PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, c
   }
 }
 
-SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl) const {
+SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl,
+                               const std::vector<std::vector<float>>& mean_sq) const {
   const SparsitySpec& spec = *wl.sparsity;
   flow::PolicyOptions options = spec.options;
   if (spec.hw_candidates) options.candidates = caps.patterns();
@@ -100,8 +101,7 @@ SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl) con
       for (size_t i = 0; i < wl.layers.size(); ++i) {
         if (wl.layers[i].block != block) continue;
         const LayerTensors t = synthesize(wl.layers[i], wl.seed, i, wl.synthetic);
-        const std::vector<float> s = wanda_scores(
-            t.weights, calibration_mean_sq(wl.layers[i], wl.seed, i, wl.synthetic, spec.calibration_tokens));
+        const std::vector<float> s = wanda_scores(t.weights, mean_sq[i]);
         flat.insert(flat.end(), s.begin(), s.end());
       }
       metrics.push_back(flow::block_metrics(flat, h));
@@ -132,7 +132,14 @@ SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl) con
 RunReport Runtime::run(const Workload& workload) {
   RunReport report;
   report.caps = driver_.probe();
-  if (workload.sparsity) report.sparsity = select(report.caps, workload);
+  // Calibration statistics once per layer: the selection and the pruning both use them.
+  std::vector<std::vector<float>> mean_sq;
+  if (workload.sparsity) {
+    for (size_t i = 0; i < workload.layers.size(); ++i)
+      mean_sq.push_back(calibration_mean_sq(workload.layers[i], workload.seed, i, workload.synthetic,
+                                            workload.sparsity->calibration_tokens));
+    report.sparsity = select(report.caps, workload, mean_sq);
+  }
   for (size_t i = 0; i < workload.layers.size(); ++i) {
     LayerSpec layer = workload.layers[i];
     const LayerTensors tensors = synthesize(layer, workload.seed, i, workload.synthetic);
@@ -140,8 +147,7 @@ RunReport Runtime::run(const Workload& workload) {
     if (report.sparsity) {
       for (const BlockSelection& b : report.sparsity->blocks)
         if (b.block == layer.block) layer.pattern = b.pattern;
-      scores = wanda_scores(tensors.weights, calibration_mean_sq(layer, workload.seed, i, workload.synthetic,
-                                                                 workload.sparsity->calibration_tokens));
+      scores = wanda_scores(tensors.weights, mean_sq[i]);
     } else {
       scores = magnitude_scores(tensors.weights);
     }

@@ -68,7 +68,9 @@ class Runtime {
 
  private:
   // Chooses every block's N:M from the workload's weights and calibration statistics.
-  SparsityReport select(const Capabilities& caps, const Workload& workload) const;
+  // mean_sq: every layer's calibration statistics (Wanda), in workload order.
+  SparsityReport select(const Capabilities& caps, const Workload& workload,
+                        const std::vector<std::vector<float>>& mean_sq) const;
   // scores: pruning scores [out][in] (|W|, or Wanda scores when the firmware selects N:M).
   LayerReport run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
                         const std::vector<float>& scores, nm::PruneMode mode);
