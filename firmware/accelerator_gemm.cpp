@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace flexcim::fw {
 
 namespace {
@@ -38,6 +37,7 @@ const AcceleratorGemm::Placement& AcceleratorGemm::place(const llm::QuantLayer& 
   }
   const std::vector<uint8_t>& stream = packed.stream;
   p.executed = packed.executed;
+  p.dense_tiles = packed.format == TileFormat::Dense;
   p.w_bytes = stream.size();
   p.w_addr = allocate(stream.size());
   hal_.load(p.w_addr, stream.data(), stream.size());
@@ -62,6 +62,7 @@ void AcceleratorGemm::run(const llm::QuantLayer& layer, const int8_t* x, int tok
   job.w_bytes = p.w_bytes;
   job.x_addr = x_addr;
   job.y_addr = y_addr;
+  job.dense_tiles = p.dense_tiles;
   const JobStatus status = driver_.run(job);
   if (!status.ok())
     throw DeviceError(fmt::format("{}: accelerator error '{}' (ERR_INFO {:#x})", layer.name,

@@ -1,7 +1,11 @@
 // The pruned model's int8 linear layers on the FlexCiM accelerator: each layer
 // is packed and placed in DRAM the first time it is used; every call then moves
 // the activations in, runs one job and reads the int32 results back. Same
-// Int8Gemm interface as the host path, so the same forward pass runs on either.
+// Int8Gemm interface as the host path, so the same forward pass runs on either
+// and the logits are bit-identical. The outputs stay int32 (JOB_FLAGS.OUT_INT8
+// clear): the model dequantises each accumulator with its per-token activation
+// and per-channel weight scales into the float residual stream (llm/quant.h), and
+// an int8 step there would change the model, not just where it runs.
 #pragma once
 #include <map>
 
@@ -24,6 +28,7 @@ class AcceleratorGemm : public llm::Int8Gemm {
   struct Placement {
     uint64_t w_addr = 0, w_bytes = 0;
     nm::Pattern executed;
+    bool dense_tiles = false;
   };
   const Placement& place(const llm::QuantLayer& layer);
   uint64_t allocate(uint64_t bytes);

@@ -62,6 +62,7 @@ const char* FlexcimDriver::error_name(uint32_t code) {
     case FLEXCIM_ERR_BUSY: return "busy";
     case FLEXCIM_ERR_BUFFER: return "buffer";
     case FLEXCIM_ERR_BUS: return "bus";
+    case FLEXCIM_ERR_QUANT: return "quant";
   }
   return "unknown";
 }
@@ -106,6 +107,9 @@ JobStatus FlexcimDriver::run(const LayerJob& job) {
   write(FLEXCIM_ACC_JOB_W_BYTES_OFFSET, uint32_t(job.w_bytes));
   write(FLEXCIM_ACC_JOB_X_ADDR_OFFSET, uint32_t(job.x_addr));
   write(FLEXCIM_ACC_JOB_Y_ADDR_OFFSET, uint32_t(job.y_addr));
+  write(FLEXCIM_ACC_JOB_FLAGS_OFFSET, (job.dense_tiles ? FLEXCIM_ACC_JOB_FLAGS_DENSE_TILES_MASK : 0u) |
+                                          (job.out_int8 ? FLEXCIM_ACC_JOB_FLAGS_OUT_INT8_MASK : 0u));
+  write(FLEXCIM_ACC_JOB_Q_ADDR_OFFSET, uint32_t(job.q_addr));
   write(FLEXCIM_ACC_CTRL_OFFSET, FLEXCIM_ACC_CTRL_START_MASK);
 
   const uint32_t finished = FLEXCIM_ACC_STATUS_DONE_MASK | FLEXCIM_ACC_STATUS_ERROR_MASK;

@@ -30,6 +30,9 @@ struct LayerJob {
   uint32_t tokens = 0, in_features = 0, out_features = 0;
   nm::Pattern pattern;           // dense: n == m
   uint64_t w_addr = 0, w_bytes = 0, x_addr = 0, y_addr = 0;
+  bool dense_tiles = false;      // weight-only tile records (dense layers)
+  bool out_int8 = false;         // Y requantised to int8 with the table at q_addr; else int32
+  uint64_t q_addr = 0;
 };
 
 struct JobStatus {

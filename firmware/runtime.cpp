@@ -6,18 +6,12 @@
 
 #include <fmt/format.h>
 
-#include "weight_packer.h"
+#include "requant.h"
 
 namespace flexcim::fw {
 
 namespace {
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
-
-std::vector<float> magnitude_scores(const std::vector<int8_t>& w) {
-  std::vector<float> s(w.size());
-  for (size_t i = 0; i < w.size(); ++i) s[i] = float(std::abs(int(w[i])));
-  return s;
-}
 
 // Wanda: |W[o][j]| * sqrt(mean x_j^2).
 std::vector<float> wanda_scores(const std::vector<int8_t>& w, const std::vector<float>& mean_sq) {
@@ -66,6 +60,14 @@ std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens
 Runtime::Runtime(Hal& hal, const BoardInfo& board, WaitMode wait, double poll_interval_ns)
     : hal_(hal), board_(board), driver_(hal, board.accelerator_base, wait, poll_interval_ns) {}
 
+nm::Pattern supported_pattern(const Capabilities& caps, nm::Pattern requested) {
+  if (requested.dense() || caps.supports(requested)) return requested;
+  const double density = double(requested.n) / requested.m;
+  for (const nm::Pattern& p : caps.patterns())  // sparsest first, dense last
+    if (p.dense() || double(p.n) / p.m >= density) return p;
+  return {int(caps.submacros), int(caps.submacros)};
+}
+
 PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, const std::vector<uint8_t>& mask,
                               int out, int in, nm::Pattern requested) {
   std::vector<nm::Pattern> candidates;
@@ -79,7 +81,8 @@ PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, c
   const MacroShape shape{caps.submacros, caps.rows, caps.cols};
   for (size_t c = 0;; ++c) {
     try {
-      return {pack_weights(weights, mask, out, in, candidates[c], shape), candidates[c]};
+      const TileFormat format = tile_format(candidates[c]);
+      return {pack_weights(weights, mask, out, in, candidates[c], shape, format), candidates[c], format};
     } catch (const nm::NotExecutable&) {
       if (c + 1 == candidates.size()) throw;
     }
@@ -132,32 +135,27 @@ SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl,
 RunReport Runtime::run(const Workload& workload) {
   RunReport report;
   report.caps = driver_.probe();
-  // Calibration statistics once per layer: the selection and the pruning both use them.
+  // Calibration statistics once per layer: the selection and the pruning (Wanda
+  // scores, in every mode) both use them.
   std::vector<std::vector<float>> mean_sq;
-  if (workload.sparsity) {
-    for (size_t i = 0; i < workload.layers.size(); ++i)
-      mean_sq.push_back(calibration_mean_sq(workload.layers[i], workload.seed, i, workload.synthetic,
-                                            workload.sparsity->calibration_tokens));
-    report.sparsity = select(report.caps, workload, mean_sq);
-  }
+  for (size_t i = 0; i < workload.layers.size(); ++i)
+    mean_sq.push_back(calibration_mean_sq(workload.layers[i], workload.seed, i, workload.synthetic,
+                                          workload.calibration_tokens));
+  if (workload.sparsity) report.sparsity = select(report.caps, workload, mean_sq);
   for (size_t i = 0; i < workload.layers.size(); ++i) {
     LayerSpec layer = workload.layers[i];
     const LayerTensors tensors = synthesize(layer, workload.seed, i, workload.synthetic);
-    std::vector<float> scores;
-    if (report.sparsity) {
+    if (report.sparsity)
       for (const BlockSelection& b : report.sparsity->blocks)
         if (b.block == layer.block) layer.pattern = b.pattern;
-      scores = wanda_scores(tensors.weights, mean_sq[i]);
-    } else {
-      scores = magnitude_scores(tensors.weights);
-    }
-    report.layers.push_back(run_layer(report.caps, layer, tensors, scores, workload.prune_mode));
+    const std::vector<float> scores = wanda_scores(tensors.weights, mean_sq[i]);
+    report.layers.push_back(run_layer(report.caps, workload, layer, tensors, scores));
   }
   return report;
 }
 
-LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
-                               const std::vector<float>& scores, nm::PruneMode mode) {
+LayerReport Runtime::run_layer(const Capabilities& caps, const Workload& workload, const LayerSpec& layer,
+                               const LayerTensors& tensors, const std::vector<float>& scores) {
   const int in = layer.in_features, out = layer.out_features, tokens = layer.tokens;
 
   LayerReport r;
@@ -167,38 +165,51 @@ LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer,
   r.out_features = out;
   r.tokens = tokens;
   r.requested = layer.pattern;
+  r.pruned_to = workload.prune_to == PruneTarget::Supported ? supported_pattern(caps, layer.pattern) : layer.pattern;
 
-  // The same pruned weights run on every architecture.
   std::vector<int8_t> w = tensors.weights;
   std::vector<uint8_t> mask(w.size(), 1);
-  if (!layer.pattern.dense()) {
-    mask = nm::prune_mask(scores.data(), out, in, layer.pattern, mode, int(caps.cols));
-    const std::vector<uint8_t> free_mask =
-        nm::prune_mask(scores.data(), out, in, layer.pattern, nm::PruneMode::Unconstrained, int(caps.cols));
+  r.score_total = nm::kept_score(scores.data(), mask);
+  r.score_kept = r.score_kept_unconstrained = r.score_total;
+  if (!r.pruned_to.dense()) {
+    mask = nm::prune_mask(scores.data(), out, in, r.pruned_to, workload.prune_mode, int(caps.cols));
     r.score_kept = nm::kept_score(scores.data(), mask);
-    r.score_kept_unconstrained = nm::kept_score(scores.data(), free_mask);
     for (size_t k = 0; k < w.size(); ++k)
       if (!mask[k]) w[k] = 0;
   }
+  if (!r.requested.dense()) {
+    const std::vector<uint8_t> free_mask =
+        nm::prune_mask(scores.data(), out, in, r.requested, nm::PruneMode::Unconstrained, int(caps.cols));
+    r.score_kept_unconstrained = nm::kept_score(scores.data(), free_mask);
+  }
   for (uint8_t k : mask) r.kept_weights += k;
 
-  PackedLayer packed = pack_for_hardware(caps, w.data(), mask, out, in, layer.pattern);
+  const PackedLayer packed = pack_for_hardware(caps, w.data(), mask, out, in, r.pruned_to);
   const std::vector<uint8_t>& stream = packed.stream;
   r.executed = packed.executed;
   r.weight_stream_bytes = stream.size();
 
-  // DRAM layout: weights, activations, outputs, each 64-byte aligned.
+  // int8 outputs: the per-channel records the accelerator requantises with.
+  r.out_int8 = workload.outputs == OutputFormat::Int8;
+  std::vector<Requant> requant;
+  if (r.out_int8) requant = output_requant(w.data(), tensors.activations.data(), tokens, in, out);
+  const std::vector<uint8_t> q_table = encode_requant_table(requant);
+  const uint64_t y_bytes = uint64_t(tokens) * out * (r.out_int8 ? 1 : 4);
+
+  // DRAM layout: weights, activations, outputs, requantisation table, each 64-byte aligned.
   const uint64_t w_addr = board_.dram_base;
   const uint64_t x_addr = align_up(w_addr + stream.size(), 64);
   const uint64_t y_addr = align_up(x_addr + uint64_t(tokens) * in, 64);
-  const uint64_t end = y_addr + uint64_t(tokens) * out * 4;
+  const uint64_t q_addr = align_up(y_addr + y_bytes, 64);
+  const uint64_t end = q_addr + q_table.size();
   if (end - board_.dram_base > board_.dram_size)
-    throw DeviceError(fmt::format("layer {} needs {} bytes of DRAM (weights {}, activations {}, outputs {}); the "
-                                  "platform has {}",
-                                  layer.name, end - board_.dram_base, stream.size(), uint64_t(tokens) * in,
-                                  uint64_t(tokens) * out * 4, board_.dram_size));
+    throw DeviceError(fmt::format("layer {} needs {} bytes of DRAM (weights {}, activations {}, outputs {}, "
+                                  "requantisation table {}); the platform has {}",
+                                  layer.name, end - board_.dram_base, stream.size(), uint64_t(tokens) * in, y_bytes,
+                                  q_table.size(), board_.dram_size));
   hal_.load(w_addr, stream.data(), stream.size());
   hal_.load(x_addr, tensors.activations.data(), tensors.activations.size());
+  if (r.out_int8) hal_.load(q_addr, q_table.data(), q_table.size());
 
   LayerJob job;
   job.tokens = uint32_t(tokens);
@@ -209,14 +220,24 @@ LayerReport Runtime::run_layer(const Capabilities& caps, const LayerSpec& layer,
   job.w_bytes = stream.size();
   job.x_addr = x_addr;
   job.y_addr = y_addr;
+  job.dense_tiles = packed.format == TileFormat::Dense;
+  job.out_int8 = r.out_int8;
+  job.q_addr = r.out_int8 ? q_addr : 0;
   r.status = driver_.run(job);
   if (!r.status.ok()) return r;
 
-  std::vector<int32_t> y(size_t(tokens) * out);
-  hal_.dump(y_addr, y.data(), y.size() * 4);
   const std::vector<int32_t> golden = reference_gemm(tensors.activations.data(), w.data(), tokens, in, out);
-  r.outputs_checked = y.size();
-  for (size_t k = 0; k < y.size(); ++k) r.mismatches += y[k] != golden[k];
+  r.outputs_checked = golden.size();
+  if (r.out_int8) {
+    std::vector<int8_t> y(golden.size());
+    hal_.dump(y_addr, y.data(), y.size());
+    const std::vector<int8_t> golden8 = requantise(golden, tokens, requant);
+    for (size_t k = 0; k < y.size(); ++k) r.mismatches += y[k] != golden8[k];
+  } else {
+    std::vector<int32_t> y(golden.size());
+    hal_.dump(y_addr, y.data(), y.size() * 4);
+    for (size_t k = 0; k < y.size(); ++k) r.mismatches += y[k] != golden[k];
+  }
   r.golden_match = r.mismatches == 0;
   return r;
 }

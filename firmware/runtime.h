@@ -1,7 +1,8 @@
-// The firmware's workload runner: for every layer it prunes (for the layer's
-// N:M), packs, places the tensors in DRAM, programs the accelerator, waits,
-// reads the outputs back and compares every element with the golden result it
-// computes on the host from the same pruned int8 weights.
+// The firmware's workload runner: for every layer it prunes (Wanda scores, for
+// the layer's N:M), packs, places the tensors in DRAM, programs the accelerator,
+// waits, reads the outputs back and compares every element with the golden
+// result it computes on the host from the same pruned int8 weights (requantised
+// to int8 with the same per-channel records as the accelerator, by default).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "flexcim_driver.h"
 #include "hal.h"
+#include "weight_packer.h"
 #include "workload.h"
 
 namespace flexcim::fw {
@@ -24,12 +26,15 @@ struct LayerReport {
   std::string name;
   int block = 0;
   int in_features = 0, out_features = 0, tokens = 0;
-  nm::Pattern requested{1, 1};  // the workload's N:M (what the weights were pruned to)
-  nm::Pattern executed{1, 1};   // what the hardware ran: requested, or the closest denser supported pattern
+  nm::Pattern requested{1, 1};  // the workload's N:M
+  nm::Pattern pruned_to{1, 1};  // what the weights were pruned to (requested, or the hardware's own pattern)
+  nm::Pattern executed{1, 1};   // what the hardware ran: pruned_to, or the closest denser supported pattern
   uint64_t kept_weights = 0;
-  double score_kept = 0;               // sum of |W| kept by the hardware-aware mask
-  double score_kept_unconstrained = 0; // ... by unconstrained per-row N:M (same N:M)
+  double score_total = 0;              // sum of the layer's Wanda scores
+  double score_kept = 0;               // ... kept by the (hardware-aware) mask
+  double score_kept_unconstrained = 0; // ... kept by unconstrained per-row N:M at the requested N:M
   uint64_t weight_stream_bytes = 0;
+  bool out_int8 = false;        // Y came back requantised to int8
   JobStatus status;
   uint64_t outputs_checked = 0, mismatches = 0;
   bool golden_match = false;
@@ -71,9 +76,9 @@ class Runtime {
   // mean_sq: every layer's calibration statistics (Wanda), in workload order.
   SparsityReport select(const Capabilities& caps, const Workload& workload,
                         const std::vector<std::vector<float>>& mean_sq) const;
-  // scores: pruning scores [out][in] (|W|, or Wanda scores when the firmware selects N:M).
-  LayerReport run_layer(const Capabilities& caps, const LayerSpec& layer, const LayerTensors& tensors,
-                        const std::vector<float>& scores, nm::PruneMode mode);
+  // scores: Wanda pruning scores [out][in].
+  LayerReport run_layer(const Capabilities& caps, const Workload& workload, const LayerSpec& layer,
+                        const LayerTensors& tensors, const std::vector<float>& scores);
 
   Hal& hal_;
   BoardInfo board_;
@@ -84,12 +89,18 @@ class Runtime {
 // the requested one if supported, else the sparsest supported pattern at least
 // as dense whose shared-select rule holds the mask, else dense. A mask that breaks
 // the rule of every candidate throws nm::NotExecutable before anything is programmed.
+// Dense layers are packed as dense tile records.
 struct PackedLayer {
   std::vector<uint8_t> stream;
   nm::Pattern executed{1, 1};
+  TileFormat format = TileFormat::Sparse;
 };
 PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, const std::vector<uint8_t>& mask,
                               int out, int in, nm::Pattern requested);
+
+// The sparsest pattern the hardware advertises at least as dense as `requested`:
+// requested itself if advertised, else the sparsest denser one, else dense (P:P).
+nm::Pattern supported_pattern(const Capabilities& caps, nm::Pattern requested);
 
 // int32 Y[t][o] = sum_j X[t][j] * W[o][j]: the golden reference.
 std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens, int in, int out);

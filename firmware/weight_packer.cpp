@@ -17,8 +17,11 @@ struct RecordLayout {
 };
 }  // namespace
 
-uint64_t MacroShape::tile_record_bytes() const {
+TileFormat tile_format(nm::Pattern p) { return p.dense() ? TileFormat::Dense : TileFormat::Sparse; }
+
+uint64_t MacroShape::record_bytes(TileFormat format) const {
   const uint64_t cells = uint64_t(rows) * submacros * cols;
+  if (format == TileFormat::Dense) return (cells + 3) / 4 * 4;
   return (uint64_t(rows) * submacros + cells + (cells + 7) / 8 + 3) / 4 * 4;
 }
 
@@ -36,12 +39,67 @@ unsigned MacroShape::inputs_per_tile(nm::Pattern p) const {
   return rows * submacros * r.m / r.n;
 }
 
-uint64_t MacroShape::stream_bytes(int out, int in, nm::Pattern p) const {
-  return ceil_div(out, cols) * ceil_div(in, inputs_per_tile(p)) * tile_record_bytes();
+uint64_t MacroShape::stream_bytes(int out, int in, nm::Pattern p, TileFormat format) const {
+  return ceil_div(out, cols) * ceil_div(in, inputs_per_tile(p)) * record_bytes(format);
 }
 
+namespace {
+
+void check_format(nm::Pattern p, TileFormat format) {
+  if (format == TileFormat::Dense && !p.dense())
+    throw std::invalid_argument(fmt::format("dense tile records hold dense layers only, not {}", p.str()));
+}
+
+// Dense record: cell (r, j, c) of tile (ot, kt) holds W[ot*C + c][kt*R*P + r*P + j].
+std::vector<uint8_t> pack_dense(const int8_t* weights, const std::vector<uint8_t>& mask, int out, int in,
+                                const MacroShape& s) {
+  const unsigned P = s.submacros, R = s.rows, C = s.cols;
+  const uint64_t tile_inputs = uint64_t(R) * P, record = s.record_bytes(TileFormat::Dense);
+  const uint64_t in_tiles = ceil_div(in, tile_inputs), out_tiles = ceil_div(out, C);
+  std::vector<uint8_t> stream(out_tiles * in_tiles * record, 0);
+  for (uint64_t ot = 0; ot < out_tiles; ++ot)
+    for (uint64_t kt = 0; kt < in_tiles; ++kt) {
+      uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
+      for (uint64_t rj = 0; rj < tile_inputs; ++rj) {
+        const uint64_t col = kt * tile_inputs + rj;
+        if (col >= uint64_t(in)) break;
+        for (unsigned c = 0; c < C && ot * C + c < uint64_t(out); ++c) {
+          const uint64_t k = (ot * C + c) * in + col;
+          if (mask[k]) rec[rj * C + c] = uint8_t(weights[k]);
+        }
+      }
+    }
+  return stream;
+}
+
+std::vector<int8_t> unpack_dense(const std::vector<uint8_t>& stream, int out, int in, const MacroShape& s) {
+  const unsigned P = s.submacros, R = s.rows, C = s.cols;
+  const uint64_t tile_inputs = uint64_t(R) * P, record = s.record_bytes(TileFormat::Dense);
+  const uint64_t in_tiles = ceil_div(in, tile_inputs), out_tiles = ceil_div(out, C);
+  std::vector<int8_t> w(uint64_t(out) * in, 0);
+  for (uint64_t ot = 0; ot < out_tiles; ++ot)
+    for (uint64_t kt = 0; kt < in_tiles; ++kt) {
+      const uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
+      for (uint64_t rj = 0; rj < tile_inputs; ++rj)
+        for (unsigned c = 0; c < C; ++c) {
+          const int8_t v = int8_t(rec[rj * C + c]);
+          const uint64_t o = ot * C + c, col = kt * tile_inputs + rj;
+          if (v == 0) continue;
+          if (o >= uint64_t(out) || col >= uint64_t(in))
+            throw std::invalid_argument(
+                fmt::format("weight stream holds a weight for output {} / input {} of a {}x{} layer", o, col, out, in));
+          w[o * in + col] = v;
+        }
+    }
+  return w;
+}
+
+}  // namespace
+
 std::vector<uint8_t> pack_weights(const int8_t* weights, const std::vector<uint8_t>& mask, int out, int in,
-                                  nm::Pattern p, const MacroShape& s) {
+                                  nm::Pattern p, const MacroShape& s, TileFormat format) {
+  check_format(p, format);
+  if (format == TileFormat::Dense) return pack_dense(weights, mask, out, in, s);
   const nm::Pattern rp = s.row_pattern(p);
   const nm::SlotPlan plan = nm::plan_slots(p.dense() ? std::vector<uint8_t>(mask.size(), 1) : mask, out, in, rp,
                                            int(s.cols));
@@ -49,7 +107,7 @@ std::vector<uint8_t> pack_weights(const int8_t* weights, const std::vector<uint8
   const unsigned groups_per_row = P / n;
   const uint64_t tile_inputs = s.inputs_per_tile(p);
   const uint64_t in_tiles = ceil_div(in, tile_inputs), out_tiles = ceil_div(out, C);
-  const uint64_t record = s.tile_record_bytes();
+  const uint64_t record = s.record_bytes(TileFormat::Sparse);
   const RecordLayout layout(s);
 
   std::vector<uint8_t> stream(out_tiles * in_tiles * record, 0);
@@ -84,15 +142,17 @@ std::vector<uint8_t> pack_weights(const int8_t* weights, const std::vector<uint8
 }
 
 std::vector<int8_t> unpack_weights(const std::vector<uint8_t>& stream, int out, int in, nm::Pattern p,
-                                   const MacroShape& s) {
+                                   const MacroShape& s, TileFormat format) {
+  check_format(p, format);
+  if (stream.size() != s.stream_bytes(out, in, p, format))
+    throw std::invalid_argument(fmt::format("weight stream has {} bytes, the layer needs {}", stream.size(),
+                                            s.stream_bytes(out, in, p, format)));
+  if (format == TileFormat::Dense) return unpack_dense(stream, out, in, s);
   const nm::Pattern rp = s.row_pattern(p);
   const unsigned P = s.submacros, R = s.rows, C = s.cols, n = rp.n, m = rp.m;
   const uint64_t tile_inputs = s.inputs_per_tile(p), row_inputs = uint64_t(P) * m / n;
   const uint64_t in_tiles = ceil_div(in, tile_inputs), out_tiles = ceil_div(out, C);
-  const uint64_t record = s.tile_record_bytes();
-  if (stream.size() != out_tiles * in_tiles * record)
-    throw std::invalid_argument(fmt::format("weight stream has {} bytes, the layer needs {}", stream.size(),
-                                            out_tiles * in_tiles * record));
+  const uint64_t record = s.record_bytes(TileFormat::Sparse);
   const RecordLayout layout(s);
   std::vector<int8_t> w(uint64_t(out) * in, 0);
   for (uint64_t ot = 0; ot < out_tiles; ++ot)

@@ -42,14 +42,25 @@ struct SparsitySpec {
   flow::Policy policy;
   flow::PolicyOptions options;
   bool hw_candidates = false;  // candidates = what CAP_PATTERNS advertises
-  int calibration_tokens = 64; // synthetic calibration tokens per layer (Wanda statistics)
 };
+
+// What each sparse layer is pruned to.
+enum class PruneTarget {
+  Requested,  // the layer's N:M; the hardware runs the mask with the sparsest pattern that holds it
+  Supported,  // the sparsest pattern the hardware advertises at least as dense (the requested one if
+              // advertised, else dense): a baseline's own best model for its constraint
+};
+
+enum class OutputFormat { Int8, Int32 };  // Y as the accelerator writes it to DRAM
 
 struct Workload {
   std::vector<LayerSpec> layers;
   uint64_t seed = 1;
   SyntheticParams synthetic;
   nm::PruneMode prune_mode = nm::PruneMode::HwAware;
+  PruneTarget prune_to = PruneTarget::Requested;
+  OutputFormat outputs = OutputFormat::Int8;
+  int calibration_tokens = 64;  // synthetic calibration tokens per layer (Wanda statistics)
   std::optional<SparsitySpec> sparsity;
 };
 

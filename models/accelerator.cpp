@@ -55,8 +55,13 @@ Accelerator::Accelerator(sc_module_name name, const Params& params, EnergyCounts
   sensitive << irq_changed_;
 }
 
-LeakageSources Accelerator::leakage_sources() const {
-  return {p_.macros, wbuf_.size_bytes(), abuf_.size_bytes(), obuf_.size_bytes()};
+HardwareSizes Accelerator::hardware_sizes() const {
+  HardwareSizes hw;
+  hw.macros = p_.macros;
+  hw.wbuf = {wbuf_.size_bytes(), wbuf_.bytes_per_cycle()};
+  hw.abuf = {abuf_.size_bytes(), abuf_.bytes_per_cycle()};
+  hw.obuf = {obuf_.size_bytes(), obuf_.bytes_per_cycle()};
+  return hw;
 }
 
 bool Accelerator::bus_access(tlm::tlm_generic_payload& trans, bool debug) {
@@ -134,6 +139,10 @@ Job Accelerator::descriptor() const {
   j.w_bytes = regs_.value(FLEXCIM_ACC_JOB_W_BYTES_OFFSET);
   j.x_addr = regs_.value(FLEXCIM_ACC_JOB_X_ADDR_OFFSET);
   j.y_addr = regs_.value(FLEXCIM_ACC_JOB_Y_ADDR_OFFSET);
+  const uint32_t flags = regs_.value(FLEXCIM_ACC_JOB_FLAGS_OFFSET);
+  j.dense_tiles = flags & FLEXCIM_ACC_JOB_FLAGS_DENSE_TILES_MASK;
+  j.out_int8 = flags & FLEXCIM_ACC_JOB_FLAGS_OUT_INT8_MASK;
+  j.q_addr = regs_.value(FLEXCIM_ACC_JOB_Q_ADDR_OFFSET);
   return j;
 }
 

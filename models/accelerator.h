@@ -57,7 +57,7 @@ class Accelerator : public sc_core::sc_module {
   Sequencer& sequencer() { return *sequencer_; }
   const std::vector<JobRecord>& jobs() const { return jobs_; }
   const Params& params() const { return p_; }
-  LeakageSources leakage_sources() const;
+  HardwareSizes hardware_sizes() const;
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

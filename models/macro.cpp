@@ -61,14 +61,27 @@ void Macro::run() {
 
 bool Macro::write_cells(const Tile& tile) {
   const unsigned P = g_.submacros;
+  if (tile.dense_record) {
+    // Dense mode: sub-macro j takes bus group j, pair j / 2, element j % 2 of
+    // its row's P inputs, i.e. input j; nothing to latch but the weights.
+    std::copy(tile.record, tile.record + g_.cells(), weight_.begin());
+    for (unsigned rj = 0; rj < g_.rows * P; ++rj) {
+      const unsigned j = rj % P;
+      l1_pair_[rj] = uint8_t(j / 2);
+      l2_source_[rj] = uint8_t(j);
+      std::fill_n(&meta_[rj * g_.cols], g_.cols, uint8_t(j % 2));
+    }
+    energy_.add(Action::CellWrite, g_.cells());
+    return true;
+  }
+
   const uint8_t* select = tile.record;
   const uint8_t* weights = select + g_.select_bytes();
   const uint8_t* meta = weights + g_.weight_bytes();
-
   for (unsigned rj = 0; rj < g_.rows * P; ++rj) {
     const unsigned pair = select[rj] & 0x3u, source = select[rj] >> 2;
     // Only the pairs of one group exist on a bus group, and only P level-1 outputs.
-    if (kind_ == MacroKind::FlexCiM && (pair >= tile.mapping.m / 2 || source >= P)) {
+    if (pair >= tile.mapping.m / 2 || source >= P) {
       metadata_error_offset_ = tile.record_offset + rj;
       return false;
     }
@@ -79,7 +92,8 @@ bool Macro::write_cells(const Tile& tile) {
   for (unsigned cell = 0; cell < g_.cells(); ++cell) meta_[cell] = (meta[cell / 8] >> (cell % 8)) & 1u;
 
   energy_.add(Action::CellWrite, g_.cells());
-  if (kind_ == MacroKind::FlexCiM) energy_.add(Action::SelectWrite, g_.select_bytes());
+  energy_.add(Action::MetaWrite, g_.cells());
+  energy_.add(Action::SelectWrite, g_.select_bytes());
   return true;
 }
 
@@ -120,15 +134,22 @@ void Macro::compute(const Tile& tile) {
     }
   }
 
+  // Per token: every cell multiplies; each (row, sub-macro) operand line is
+  // driven across the C columns: FlexCiM's pair line (16 bits) through both mux
+  // levels into every cell's metadata-selected 2:1 operand mux, a dense
+  // DCiM's row line (8 bits) straight into the cells.
   const uint64_t T = tile.tokens;
   energy_.add(Action::Mac, T * g_.cells());
   energy_.add(Action::PsumBuffer, T * P * C);
   energy_.add(Action::OutReg, T * C);
   if (kind_ == MacroKind::FlexCiM) {
+    energy_.add(Action::OperandLineBit, T * R * P * 16);
+    energy_.add(Action::CellOperandMux, T * g_.cells());
     energy_.add(Action::TreeAdd, T * P * (R - 1) * C);
     energy_.add(Action::DistMux, T * 2 * R * P);
     energy_.add(Action::MergeAdd, T * (P - 1) * C);
   } else {
+    energy_.add(Action::OperandLineBit, T * R * P * 8);
     energy_.add(Action::TreeAdd, T * (R * P - 1) * C);
   }
 }

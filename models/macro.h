@@ -3,6 +3,8 @@
 // network routes one activation pair to each sub-macro; the metadata bit picks
 // the pair element the cell multiplies. Columns sum their rows in an adder tree;
 // the merge network adds the P sub-macro columns into one output channel.
+// In dense mode (dense tile records) the selects and metadata bits are fixed so
+// that sub-macro j multiplies input j of its row's P: only weights are written.
 //
 // The `dense-dcim` baseline is the same cell array wired as one plain R*P x C
 // macro: row (r, j) always sees input r*P + j; no distribution, no merge stage.
@@ -23,12 +25,15 @@ struct MacroGeometry {
   unsigned rows = 32;      // R, the reduction dimension
   unsigned cols = 32;      // C, output channels
   unsigned cells() const { return submacros * rows * cols; }
-  // One tile of the packed weight stream (docs/weight-format.md):
-  // select bytes [R][P], weights [R][P][C], metadata bits [R][P][C], padded to 4 bytes.
+  // One tile of the packed weight stream (docs/weight-format.md), padded to 4 bytes.
+  // Sparse record: select bytes [R][P], weights [R][P][C], metadata bits [R][P][C].
+  // Dense record (JOB_FLAGS.DENSE_TILES): weights [R][P][C] only.
   uint64_t select_bytes() const { return uint64_t(rows) * submacros; }
   uint64_t weight_bytes() const { return uint64_t(cells()); }
   uint64_t meta_bytes() const { return (uint64_t(cells()) + 7) / 8; }
   uint64_t tile_record_bytes() const { return (select_bytes() + weight_bytes() + meta_bytes() + 3) / 4 * 4; }
+  uint64_t dense_record_bytes() const { return (weight_bytes() + 3) / 4 * 4; }
+  uint64_t record_bytes(bool dense) const { return dense ? dense_record_bytes() : tile_record_bytes(); }
 };
 
 // Pipeline stage counts (cycles) of the fixed-latency units; the adder and merge
@@ -54,6 +59,7 @@ class Macro : public sc_core::sc_module {
   // One tile of work: write the tile's cells, then stream `tokens` activation rows.
   struct Tile {
     const uint8_t* record = nullptr;  // tile record in the weight buffer
+    bool dense_record = false;        // weights only: selects and metadata fixed by the dense mode
     RowMapping mapping;
     const int8_t* x = nullptr;        // activations of the first token at this tile's first input
     uint64_t x_stride = 0;            // bytes between tokens
@@ -85,7 +91,7 @@ class Macro : public sc_core::sc_module {
 
  private:
   void run();
-  bool write_cells(const Tile& tile);  // decodes and checks the record
+  bool write_cells(const Tile& tile);  // decodes and checks the record (docs/weight-format.md)
   void compute(const Tile& tile);      // the data path, token by token
 
   MacroKind kind_;

@@ -14,11 +14,14 @@
 
 namespace flexcim {
 
-std::vector<Architecture> compared_architectures() {
+std::vector<Architecture> compared_architectures(const std::string& fixed_pattern) {
+  const std::string fixed = "fixed-nm-" + fixed_pattern;
   return {
-      {"flexcim", {"platform.accelerator.architecture=flexcim"}},
-      {"dense-dcim", {"platform.accelerator.architecture=dense-dcim"}},
-      {"fixed-nm-2:4", {"platform.accelerator.architecture=fixed-nm", "platform.accelerator.fixed_pattern=2:4"}},
+      {"flexcim", "flexcim", {"platform.accelerator.architecture=flexcim", "workload.prune_to=requested"}},
+      // Its cost does not depend on the mask; its best model is the unpruned one.
+      {"dense-dcim", "own", {"platform.accelerator.architecture=dense-dcim", "workload.prune_to=supported"}},
+      {fixed, "flexcim", {"platform.accelerator.architecture=fixed-nm", "workload.prune_to=requested"}},
+      {fixed + "-own", "own", {"platform.accelerator.architecture=fixed-nm", "workload.prune_to=supported"}},
   };
 }
 
@@ -54,9 +57,15 @@ Json read_json(const std::string& path) {
 
 Json compare(const CompareOptions& options) {
   // Check the scenario for every architecture up front, so bad input fails
-  // with one error before any child runs.
+  // with one error before any child runs. Loading it as fixed-nm checks
+  // platform.accelerator.fixed_pattern, which names the baseline.
   const Scenario scenario = load_scenario(options.scenario, options.sets);
-  for (const Architecture& arch : compared_architectures()) {
+  std::vector<std::string> fixed_sets = options.sets;
+  fixed_sets.push_back("platform.accelerator.architecture=fixed-nm");
+  const std::string fixed_pattern =
+      advertised_patterns(load_scenario(options.scenario, fixed_sets).platform.accelerator).front().str();
+  const std::vector<Architecture> architectures = compared_architectures(fixed_pattern);
+  for (const Architecture& arch : architectures) {
     std::vector<std::string> sets = options.sets;
     sets.insert(sets.end(), arch.overrides.begin(), arch.overrides.end());
     load_scenario(options.scenario, sets);
@@ -65,8 +74,9 @@ Json compare(const CompareOptions& options) {
 
   Json result;
   result["scenario"] = scenario.name;
+  result["fixed_pattern"] = fixed_pattern;
   result["architectures"] = Json::array();
-  for (const Architecture& arch : compared_architectures()) {
+  for (const Architecture& arch : architectures) {
     const std::string dir = out + "/" + arch.name;
     std::cout.flush();
     const pid_t pid = fork();
@@ -82,15 +92,20 @@ Json compare(const CompareOptions& options) {
 
     Json entry;
     entry["name"] = arch.name;
+    entry["architecture"] = stats["platform"]["architecture"];
+    entry["masks"] = arch.masks;
     entry["cycles"] = stats["totals"]["cycles"];
     entry["time_ns"] = stats["totals"]["time_ns"];
     entry["energy_pj"] = stats["totals"]["energy_pj"];
+    entry["score_loss"] = stats["totals"]["score_loss"];
+    entry["dram_read_bytes"] = stats["totals"]["dram_read_bytes"];
     entry["golden_match"] = stats["check"]["golden_match"];
     entry["energy_by_component"] = stats["energy"]["by_component"];
     Json layers = Json::array();
     for (const Json& l : stats["layers"])
-      layers.push_back({{"name", l["name"]}, {"n", l["n"]}, {"m", l["m"]}, {"executed", l["executed"]},
-                        {"cycles", l["cycles"]}, {"energy_pj", l["energy_pj"]}});
+      layers.push_back({{"name", l["name"]}, {"n", l["n"]}, {"m", l["m"]}, {"pruned_to", l["pruned_to"]},
+                        {"executed", l["executed"]}, {"cycles", l["cycles"]}, {"energy_pj", l["energy_pj"]},
+                        {"score_loss", l["score_loss"]}});
     entry["layers"] = layers;
     result["architectures"].push_back(entry);
   }
@@ -113,18 +128,21 @@ Json compare(const CompareOptions& options) {
 std::string summarize_compare(const Json& c) {
   const Json& archs = c["architectures"];
   const Json& flex = archs[0];
-  std::string s = fmt::format("scenario {}: latency and energy relative to FlexCiM (x = baseline / FlexCiM)\n",
-                              c["scenario"].get<std::string>());
-  s += fmt::format("  {:<14} {:>14} {:>10} {:>16} {:>10} {:>7}\n", "architecture", "cycles", "latency", "energy [uJ]",
-                   "energy", "golden");
+  std::string s = fmt::format(
+      "scenario {}: latency and energy relative to FlexCiM (x = baseline / FlexCiM); score loss = Wanda score "
+      "pruned away\n",
+      c["scenario"].get<std::string>());
+  s += fmt::format("  {:<18} {:>8} {:>14} {:>10} {:>16} {:>10} {:>11} {:>7}\n", "architecture", "masks", "cycles",
+                   "latency", "energy [uJ]", "energy", "score loss", "golden");
   for (const Json& a : archs)
-    s += fmt::format("  {:<14} {:>14} {:>9.2f}x {:>16.3f} {:>9.2f}x {:>7}\n", a["name"].get<std::string>(),
-                     a["cycles"].get<uint64_t>(), a["cycles"].get<double>() / flex["cycles"].get<double>(),
-                     a["energy_pj"].get<double>() / 1e6, a["energy_pj"].get<double>() / flex["energy_pj"].get<double>(),
-                     a["golden_match"].get<bool>() ? "match" : "MISMATCH");
+    s += fmt::format("  {:<18} {:>8} {:>14} {:>9.2f}x {:>16.3f} {:>9.2f}x {:>10.2f}% {:>7}\n",
+                     a["name"].get<std::string>(), a["masks"].get<std::string>(), a["cycles"].get<uint64_t>(),
+                     a["cycles"].get<double>() / flex["cycles"].get<double>(), a["energy_pj"].get<double>() / 1e6,
+                     a["energy_pj"].get<double>() / flex["energy_pj"].get<double>(),
+                     100.0 * a["score_loss"].get<double>(), a["golden_match"].get<bool>() ? "match" : "MISMATCH");
   s += "  per layer (cycles; ran = executed pattern):\n";
   s += fmt::format("  {:<14} {:>6}", "layer", "N:M");
-  for (const Json& a : archs) s += fmt::format(" {:>22}", a["name"].get<std::string>());
+  for (const Json& a : archs) s += fmt::format(" {:>24}", a["name"].get<std::string>());
   s += "\n";
   for (size_t i = 0; i < flex["layers"].size(); ++i) {
     const Json& l = flex["layers"][i];
@@ -133,7 +151,7 @@ std::string summarize_compare(const Json& c) {
                      dense ? std::string("dense") : fmt::format("{}:{}", l["n"].get<int>(), l["m"].get<int>()));
     for (const Json& a : archs) {
       const Json& al = a["layers"][i];
-      s += fmt::format(" {:>13} ran {:>5}", al["cycles"].get<uint64_t>(), al["executed"].get<std::string>());
+      s += fmt::format(" {:>15} ran {:>5}", al["cycles"].get<uint64_t>(), al["executed"].get<std::string>());
     }
     s += "\n";
   }

@@ -71,7 +71,9 @@ int sc_main(int argc, char* argv[]) {
   flexcim::CompareOptions compare_args;
   RunArgs compare_scenario;
   CLI::App* compare = app.add_subcommand(
-      "compare", "Run the scenario on flexcim, dense-dcim and fixed-nm (2:4); write DIR/compare.json");
+      "compare",
+      "Run the scenario on flexcim, dense-dcim and fixed-nm (platform.accelerator.fixed_pattern, on FlexCiM's masks "
+      "and on its own model); write DIR/compare.json");
   add_scenario_options(compare, compare_scenario);
   compare->add_option("--out", compare_args.out_dir, "Output directory (default out/<scenario name>-compare)");
 

@@ -31,7 +31,7 @@ uint32_t hardware_pattern(const Config& cfg, const std::string& path, unsigned s
   const uint32_t bit = fw::pattern_bit(p);
   if (!bit || submacros % p.n)
     cfg.fail(path, fmt::format("{} is not a hardware pattern for {} sub-macros (allowed: {}, with N dividing P)",
-                               p.str(), submacros, kHardwarePatterns));
+                               cfg.get_string(path), submacros, kHardwarePatterns));
   return bit;
 }
 
@@ -95,8 +95,10 @@ void read_accelerator(const Config& cfg, PlatformParams& pp) {
       cfg.fail(b + "bytes", fmt::format("{} bytes cannot hold {} ({} bytes)", p.bytes, why, min_bytes));
     return p;
   };
-  acc.weight_buffer = buffer("weight", acc.macros * g.tile_record_bytes(),
-                             fmt::format("one wave of {} tile records of {} bytes", acc.macros, g.tile_record_bytes()));
+  // A dense DCiM reads dense records only; the others may need sparse ones.
+  const uint64_t record = g.record_bytes(acc.kind == MacroKind::DenseDcim);
+  acc.weight_buffer = buffer("weight", acc.macros * record,
+                             fmt::format("one wave of {} tile records of {} bytes", acc.macros, record));
   acc.activation_buffer = buffer("activation", uint64_t(g.rows) * g.submacros * 8, "one tile of inputs");
   acc.output_buffer = buffer("output", uint64_t(acc.macros) * g.cols * 4,
                              fmt::format("{} macros x {} int32 column sums", acc.macros, g.cols));
@@ -129,7 +131,6 @@ void read_sparsity(const Config& cfg, fw::Workload& wl, const Accelerator::Param
   o.owl_h = cfg.get_double(s + "owl.h", 0, 1e6);
   o.owl_lambda = cfg.get_double(s + "owl.lambda", 0, 1);
   o.owl_m = int(cfg.get_int(s + "owl.m", 2, 64));
-  spec.calibration_tokens = int(cfg.get_int(s + "calibration_tokens", 1, 1 << 20));
   const std::string candidates = s + "candidates";
   o.candidates.clear();
   for (size_t i = 0; i < cfg.size(candidates); ++i) {
@@ -156,6 +157,12 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
   wl.seed = uint64_t(cfg.get_int("seed", 0, INT64_MAX));
   const int tokens = int(cfg.get_int("workload.tokens", 1, 65535));
   const nm::Pattern pattern = read_pattern(cfg, "workload.pattern");
+  wl.outputs = cfg.get_choice("workload.outputs", {"int8", "int32"}) == "int8" ? fw::OutputFormat::Int8
+                                                                               : fw::OutputFormat::Int32;
+  wl.prune_to = cfg.get_choice("workload.prune_to", {"requested", "supported"}) == "supported"
+                    ? fw::PruneTarget::Supported
+                    : fw::PruneTarget::Requested;
+  wl.calibration_tokens = int(cfg.get_int("workload.calibration_tokens", 1, 1 << 20));
   wl.synthetic.outlier_fraction = cfg.get_double("workload.synthetic.outlier_fraction", 0, 1);
   wl.synthetic.outlier_scale = cfg.get_double("workload.synthetic.outlier_scale", 1, 1000);
   wl.synthetic.block_spread = cfg.get_double("workload.synthetic.block_spread", 0, 5);
@@ -244,8 +251,10 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
       cfg.fail("platform.accelerator.buffers.activation.bytes",
                fmt::format("{} bytes cannot hold one token of layer {} ({} inputs padded to {} bytes)",
                            acc.activation_buffer.bytes, l.name, l.in_features, worst));
-    const uint64_t need = shape.stream_bytes(l.out_features, l.in_features, {1, 1}) +
-                          uint64_t(l.tokens) * l.in_features + uint64_t(l.tokens) * l.out_features * 4 + 256;
+    // The largest layout: sparse records at dense density, int32 outputs, the requantisation table.
+    const uint64_t need = shape.stream_bytes(l.out_features, l.in_features, {1, 1}, fw::TileFormat::Sparse) +
+                          uint64_t(l.tokens) * l.in_features + uint64_t(l.tokens) * l.out_features * 4 +
+                          uint64_t(l.out_features) * 8 + 256;
     if (need > sc.platform.dram.size_bytes)
       cfg.fail("platform.dram.size_mib", fmt::format("layer {} needs {} bytes of DRAM, more than the {} MiB set",
                                                      l.name, need, sc.platform.dram.size_bytes >> 20));

@@ -83,7 +83,7 @@ PlatformCost run_int8_on_platform(const Scenario& scenario, const std::function<
   });
 
   PlatformCost cost;
-  const LeakageSources hw = platform.accelerator().leakage_sources();
+  const HardwareSizes hw = platform.accelerator().hardware_sizes();
   for (const Accelerator::JobRecord& job : platform.accelerator().jobs()) {
     ++cost.jobs;
     cost.cycles += job.outcome.cycles;

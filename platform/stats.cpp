@@ -27,7 +27,7 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   const Accelerator::Params& ap = acc.params();
   const MacroGeometry& g = ap.geometry;
   const auto& jobs = acc.jobs();
-  const LeakageSources hw = acc.leakage_sources();
+  const HardwareSizes hw = acc.hardware_sizes();
 
   Json layers = Json::array();
   uint64_t total_cycles = 0, total_macs = 0;
@@ -44,12 +44,19 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
     row["tokens"] = l.tokens;
     row["n"] = l.requested.n;
     row["m"] = l.requested.m;
+    row["pruned_to"] = l.pruned_to.dense() ? "dense" : l.pruned_to.str();
     row["executed"] = l.executed.dense() ? "dense" : l.executed.str();
     row["kept_weights"] = l.kept_weights;
+    // Wanda score pruned away: of the dense layer, and against unconstrained per-row
+    // N:M at the requested pattern (negative when pruned to a denser pattern).
+    row["score_total"] = l.score_total;
+    row["score_kept"] = l.score_kept;
+    row["score_loss"] = l.score_total > 0 ? 1.0 - l.score_kept / l.score_total : 0.0;
     if (!l.requested.dense())
       row["score_loss_vs_unconstrained"] =
           l.score_kept_unconstrained > 0 ? 1.0 - l.score_kept / l.score_kept_unconstrained : 0.0;
     row["weight_stream_bytes"] = l.weight_stream_bytes;
+    row["outputs"] = l.out_int8 ? "int8" : "int32";
     if (report.sparsity)
       for (const fw::BlockSelection& b : report.sparsity->blocks)
         if (b.block == l.block) {
@@ -110,6 +117,12 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   totals["energy_per_mac_pj"] = total_macs ? total_energy.total_pj() / double(total_macs) : 0.0;
   totals["dram_read_bytes"] = total_counts[Action::DramReadByte];
   totals["dram_write_bytes"] = total_counts[Action::DramWriteByte];
+  double score_total = 0, score_kept = 0;
+  for (const fw::LayerReport& l : report.layers) {
+    score_total += l.score_total;
+    score_kept += l.score_kept;
+  }
+  totals["score_loss"] = score_total > 0 ? 1.0 - score_kept / score_total : 0.0;  // over all layers
   stats["totals"] = totals;
 
   Json energy;
@@ -119,6 +132,9 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   for (int c = 0; c < kComponents; ++c) leakage[component_name(Component(c))] = total_energy.leakage_pj[c];
   energy["leakage_by_component"] = leakage;
   energy["action_counts"] = actions_json(total_counts);
+  energy["sram_pj_per_byte"] = {{"wbuf", sram_pj_per_byte(table, hw, Component::Wbuf)},
+                                {"abuf", sram_pj_per_byte(table, hw, Component::Abuf)},
+                                {"obuf", sram_pj_per_byte(table, hw, Component::Obuf)}};
   stats["energy"] = energy;
   uint64_t weights = 0, kept = 0;
   for (const fw::LayerReport& l : report.layers) {

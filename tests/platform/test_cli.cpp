@@ -310,15 +310,16 @@ TEST(Cli, StatsJsonHasTheDocumentedKeys) {
 
   const nlohmann::json& by_component = s.at("energy").at("by_component");
   double sum = 0;
-  for (const char* c : {"dram", "dma", "wbuf", "abuf", "obuf", "macro", "distribution", "merge", "control"})
+  for (const char* c :
+       {"dram", "dma", "wbuf", "abuf", "obuf", "macro", "distribution", "merge", "requant", "control"})
     sum += by_component.at(c).get<double>();
   EXPECT_NEAR(sum, t.at("energy_pj").get<double>(), 1e-9 * sum);
 
   ASSERT_EQ(s.at("layers").size(), 2u);
   uint64_t cycles = 0;
   for (const nlohmann::json& l : s.at("layers")) {
-    for (const char* key : {"name", "in_features", "out_features", "tokens", "n", "m", "cycles", "energy_pj",
-                            "macro_utilisation"})
+    for (const char* key : {"name", "in_features", "out_features", "tokens", "n", "m", "pruned_to", "executed",
+                            "cycles", "energy_pj", "macro_utilisation", "score_loss", "outputs"})
       EXPECT_TRUE(l.contains(key)) << key << " missing in " << l.dump();
     const double util = l.at("macro_utilisation").get<double>();
     EXPECT_GT(util, 0.0);
@@ -333,6 +334,11 @@ TEST(Cli, StatsJsonHasTheDocumentedKeys) {
   EXPECT_EQ(b.at("tokens"), 3);
   EXPECT_EQ(b.at("n"), 2);
   EXPECT_EQ(b.at("m"), 4);
+  EXPECT_EQ(b.at("outputs"), "int8");
+  // Hardware-aware 2:4 of Wanda scores keeps the larger part of the layer's score.
+  EXPECT_GT(b.at("score_loss").get<double>(), 0.0);
+  EXPECT_LT(b.at("score_loss").get<double>(), 0.5);
+  EXPECT_EQ(s.at("layers")[0].at("score_loss"), 0.0);
   EXPECT_TRUE(s.at("check").at("golden_match").get<bool>());
   EXPECT_EQ(s.at("check").at("outputs_checked").get<uint64_t>(), 3u * (130 + 64));
 }

@@ -127,8 +127,11 @@ void expect_chunks_and_groups(const std::string& buffers_yaml, int in, int out, 
     ASSERT_GT(chunks, 1u) << "the tokens should not fit one chunk";
     EXPECT_EQ(abuf_limits, by_abuf < by_obuf);
     const EnergyCounts& e = run.jobs[i].energy;
-    EXPECT_EQ(e[Action::DramReadByte], chunks * l.weight_stream_bytes + uint64_t(tokens) * in);
-    EXPECT_EQ(e[Action::DramWriteByte], uint64_t(tokens) * out * 4);
+    // Per chunk: the weights and the 8-byte requantisation record of every channel.
+    ASSERT_TRUE(l.out_int8);
+    EXPECT_EQ(e[Action::DramReadByte], chunks * (l.weight_stream_bytes + uint64_t(out) * 8) + uint64_t(tokens) * in);
+    EXPECT_EQ(e[Action::DramWriteByte], uint64_t(tokens) * out);
+    EXPECT_EQ(e[Action::Requant], uint64_t(tokens) * out);
     EXPECT_EQ(e[Action::TileControl], chunks * out_tiles * in_tiles);
   }
 }
@@ -152,12 +155,49 @@ TEST(PlatformGemm, DenseDcimRunsEveryLayerDense) {
   expect_bit_exact(run, scenario);
   for (const fw::LayerReport& l : run.report.layers)
     EXPECT_TRUE(l.executed.dense()) << l.name << " executed as " << l.executed.str();
-  // A plain DCiM macro has no distribution network, merge tree or select latches.
+  // A plain DCiM macro has no distribution network, merge tree, select latches,
+  // metadata bits or operand muxes; it reads dense records only, and drives an
+  // 8-bit row line per physical row and token.
+  const MacroGeometry& g = scenario.platform.accelerator.geometry;
   for (const Accelerator::JobRecord& job : run.jobs) {
+    EXPECT_TRUE(job.job.dense_tiles);
     EXPECT_EQ(job.energy[Action::DistMux], 0u);
     EXPECT_EQ(job.energy[Action::MergeAdd], 0u);
     EXPECT_EQ(job.energy[Action::SelectWrite], 0u);
+    EXPECT_EQ(job.energy[Action::MetaWrite], 0u);
+    EXPECT_EQ(job.energy[Action::CellOperandMux], 0u);
     EXPECT_GT(job.energy[Action::Mac], 0u);
+    const uint64_t tile_tokens = job.energy[Action::Mac] / g.cells();  // tiles x tokens
+    EXPECT_EQ(job.energy[Action::OperandLineBit], tile_tokens * g.rows * g.submacros * 8);
+  }
+}
+
+// FlexCiM's own hardware is counted where it switches: per tile written, a
+// metadata bit per cell and a select byte per (row, sub-macro) of a sparse record
+// (dense records fix both); per tile and token, every cell's 2:1 operand mux and
+// a 16-bit pair line per (row, sub-macro), dense or not.
+TEST(PlatformGemm, FlexcimCountsItsOperandMuxesPairLinesMetadataAndSelects) {
+  TempDir dir;
+  const Scenario scenario =
+      test::load_scenario(dir, "name: gemm\nworkload:\n  tokens: 3\n" + layers_yaml(300, 70, {"dense", "2:4", "1:8"}));
+  const WorkloadRun run = run_workload(scenario);
+  expect_bit_exact(run, scenario);
+  const MacroGeometry& g = scenario.platform.accelerator.geometry;
+  for (size_t i = 0; i < run.jobs.size(); ++i) {
+    const fw::LayerReport& l = run.report.layers[i];
+    SCOPED_TRACE(l.name);
+    const EnergyCounts& e = run.jobs[i].energy;
+    const uint64_t tiles = e[Action::TileControl], tokens = uint64_t(l.tokens);
+    ASSERT_GT(tiles, 0u);
+    const bool sparse = !l.executed.dense();
+    EXPECT_EQ(run.jobs[i].job.dense_tiles, !sparse);
+    EXPECT_EQ(e[Action::CellWrite], tiles * g.cells());
+    EXPECT_EQ(e[Action::MetaWrite], sparse ? tiles * g.cells() : 0u);
+    EXPECT_EQ(e[Action::SelectWrite], sparse ? tiles * g.rows * g.submacros : 0u);
+    EXPECT_EQ(e[Action::Mac], tiles * tokens * g.cells());
+    EXPECT_EQ(e[Action::CellOperandMux], tiles * tokens * g.cells());
+    EXPECT_EQ(e[Action::OperandLineBit], tiles * tokens * g.rows * g.submacros * 16);
+    EXPECT_EQ(e[Action::DistMux], tiles * tokens * 2 * g.rows * g.submacros);
   }
 }
 
@@ -203,7 +243,7 @@ std::vector<int32_t> decode_gemm(const std::vector<uint8_t>& stream, const std::
   std::vector<int32_t> y(size_t(tokens) * out, 0);
   for (uint64_t ot = 0; ot < out_tiles; ++ot)
     for (uint64_t kt = 0; kt < in_tiles; ++kt) {
-      const uint8_t* select = &stream[(ot * in_tiles + kt) * s.tile_record_bytes()];
+      const uint8_t* select = &stream[(ot * in_tiles + kt) * s.record_bytes(fw::TileFormat::Sparse)];
       const uint8_t* weight = select + R * P;
       const uint8_t* meta = weight + R * P * C;
       for (unsigned r = 0; r < R; ++r)
@@ -255,10 +295,11 @@ TEST(PlatformGemm, MacrosHonourAnyLevel2Routing) {
     const std::vector<uint8_t> mask =
         p.dense() ? std::vector<uint8_t>(w.size(), 1)
                   : nm::prune_mask(scores.data(), out, in, p, nm::PruneMode::HwAware, int(shape.cols));
-    Case c{p, fw::pack_weights(w.data(), mask, out, in, p, shape), {}, {}, {}};
+    // Sparse records for dense too: FlexCiM also runs P:P through its selects.
+    Case c{p, fw::pack_weights(w.data(), mask, out, in, p, shape, fw::TileFormat::Sparse), {}, {}, {}};
     const std::vector<int32_t> straight = decode_gemm(c.stream, x, tokens, in, out, p, shape);
     // Rotate level 2: sub-macro j now takes bus group (j + 1) % P.
-    for (size_t rec = 0; rec < c.stream.size(); rec += shape.tile_record_bytes())
+    for (size_t rec = 0; rec < c.stream.size(); rec += shape.record_bytes(fw::TileFormat::Sparse))
       for (unsigned rj = 0; rj < shape.rows * shape.submacros; ++rj)
         c.stream[rec + rj] = uint8_t((c.stream[rec + rj] & 3u) | (((rj + 1) % shape.submacros) << 2));
     c.expected = decode_gemm(c.stream, x, tokens, in, out, p, shape);

@@ -14,6 +14,7 @@
 #include "flexcim_regs.h"
 #include "nm/prune.h"
 #include "platform.h"
+#include "requant.h"
 #include "runtime.h"
 #include "scenario_loader.h"
 #include "weight_packer.h"
@@ -56,7 +57,7 @@ LayerImage make_layer(const fw::BoardInfo& board, const fw::MacroShape& shape, i
       p.dense() ? std::vector<uint8_t>(w.size(), 1)
                 : nm::prune_mask(scores.data(), out, in, p, nm::PruneMode::HwAware, int(shape.cols));
   LayerImage l;
-  l.stream = fw::pack_weights(w.data(), mask, out, in, p, shape);
+  l.stream = fw::pack_weights(w.data(), mask, out, in, p, shape, fw::tile_format(p));
   for (size_t k = 0; k < w.size(); ++k)
     if (!mask[k]) w[k] = 0;
   l.x.resize(size_t(tokens) * in);
@@ -66,6 +67,7 @@ LayerImage make_layer(const fw::BoardInfo& board, const fw::MacroShape& shape, i
   l.job.in_features = in;
   l.job.out_features = out;
   l.job.pattern = p.dense() ? Pattern{int(shape.submacros), int(shape.submacros)} : p;
+  l.job.dense_tiles = fw::tile_format(p) == fw::TileFormat::Dense;
   l.job.w_addr = board.dram_base;
   l.job.w_bytes = l.stream.size();
   l.job.x_addr = board.dram_base + 0x100000;
@@ -101,6 +103,9 @@ class Device {
     write(FLEXCIM_ACC_JOB_W_BYTES_OFFSET, uint32_t(j.w_bytes));
     write(FLEXCIM_ACC_JOB_X_ADDR_OFFSET, uint32_t(j.x_addr));
     write(FLEXCIM_ACC_JOB_Y_ADDR_OFFSET, uint32_t(j.y_addr));
+    write(FLEXCIM_ACC_JOB_FLAGS_OFFSET, (j.dense_tiles ? FLEXCIM_ACC_JOB_FLAGS_DENSE_TILES_MASK : 0u) |
+                                            (j.out_int8 ? FLEXCIM_ACC_JOB_FLAGS_OUT_INT8_MASK : 0u));
+    write(FLEXCIM_ACC_JOB_Q_ADDR_OFFSET, uint32_t(j.q_addr));
   }
 
   struct Completion {
@@ -178,7 +183,7 @@ TEST(PlatformRegisters, IdentificationAndCapabilitiesReflectTheConfiguration) {
                   kWorkload,
               [](Device& dev, fw::Hal& hal, Platform&, const Scenario&, const fw::BoardInfo& board) {
                 EXPECT_EQ(dev.read(FLEXCIM_ACC_ID_OFFSET), 0x4643494Du);  // "FCIM"
-                EXPECT_EQ(dev.read(FLEXCIM_ACC_VERSION_OFFSET), 0x00010000u);
+                EXPECT_EQ(dev.read(FLEXCIM_ACC_VERSION_OFFSET), 0x00010001u);
                 EXPECT_EQ(dev.read(FLEXCIM_ACC_CAP_GEOMETRY_OFFSET), 3u | 4u << 8 | 16u << 16 | 8u << 24);
                 EXPECT_EQ(dev.read(FLEXCIM_ACC_CAP_PATTERNS_OFFSET),
                           uint32_t(FLEXCIM_ACC_CAP_PATTERNS_DENSE_MASK | FLEXCIM_ACC_CAP_PATTERNS_P2_4_MASK |
@@ -433,7 +438,39 @@ TEST(PlatformRegisters, PatternErrors) {
                 j.pattern = {0, 0};  // the reset value of JOB_PATTERN is not a pattern
                 dev.expect_error(j, FLEXCIM_ERR_PATTERN, FLEXCIM_ACC_JOB_PATTERN_OFFSET, "0:0");
                 dev.expect_valid_job(good, "0:0");
+                // Dense records hold dense layers only.
+                j = good.job;
+                j.dense_tiles = true;
+                dev.expect_error(j, FLEXCIM_ERR_PATTERN, FLEXCIM_ACC_JOB_FLAGS_OFFSET, "dense records for 2:8");
+                dev.expect_valid_job(good, "dense records for 2:8");
               });
+}
+
+// A dense layer may come as dense records (DENSE_TILES) or, on FlexCiM, as
+// sparse P:P records through the selects; the size must match the format.
+TEST(PlatformRegisters, DenseTilesFlagSelectsTheRecordFormat) {
+  with_device(std::string("name: regs\n") + kWorkload, [](Device& dev, fw::Hal&, Platform&, const Scenario& scenario,
+                                                          const fw::BoardInfo& board) {
+    const fw::MacroShape shape = shape_of(scenario);
+    const LayerImage dense = make_layer(board, shape, 2, 300, 40, {1, 1}, 20);
+    ASSERT_TRUE(dense.job.dense_tiles);
+    ASSERT_EQ(dense.stream.size(), 2u * 3u * shape.record_bytes(fw::TileFormat::Dense));
+    dev.expect_valid_job(dense, "nothing (dense records)");
+
+    LayerImage sparse = dense;
+    std::vector<int8_t> w = fw::unpack_weights(dense.stream, 40, 300, {1, 1}, shape, fw::TileFormat::Dense);
+    sparse.stream = fw::pack_weights(w.data(), std::vector<uint8_t>(w.size(), 1), 40, 300, {1, 1}, shape,
+                                     fw::TileFormat::Sparse);
+    sparse.job.dense_tiles = false;
+    sparse.job.w_bytes = sparse.stream.size();
+    dev.expect_valid_job(sparse, "nothing (sparse P:P records)");
+
+    fw::LayerJob j = sparse.job;
+    j.dense_tiles = true;  // the sparse stream is longer than dense records need
+    dev.load(sparse);
+    dev.expect_error(j, FLEXCIM_ERR_WEIGHT_SIZE, FLEXCIM_ACC_JOB_W_BYTES_OFFSET, "sparse stream as dense records");
+    dev.expect_valid_job(dense, "sparse stream as dense records");
+  });
 }
 
 TEST(PlatformRegisters, PatternErrorOnDenseDcim) {
@@ -443,7 +480,13 @@ TEST(PlatformRegisters, PatternErrorOnDenseDcim) {
                 const LayerImage sparse = make_layer(board, shape, 2, 200, 40, {2, 4}, 6);
                 dev.load(sparse);
                 dev.expect_error(sparse.job, FLEXCIM_ERR_PATTERN, FLEXCIM_ACC_JOB_PATTERN_OFFSET, "2:4");
-                dev.expect_valid_job(make_layer(board, shape, 2, 200, 40, {1, 1}, 6), "2:4");
+                const LayerImage dense = make_layer(board, shape, 2, 200, 40, {1, 1}, 6);
+                dev.expect_valid_job(dense, "2:4");
+                // It has no selects or metadata: only dense records.
+                fw::LayerJob j = dense.job;
+                j.dense_tiles = false;
+                dev.expect_error(j, FLEXCIM_ERR_PATTERN, FLEXCIM_ACC_JOB_FLAGS_OFFSET, "sparse records");
+                dev.expect_valid_job(dense, "sparse records");
               });
 }
 
@@ -495,11 +538,11 @@ TEST(PlatformRegisters, MetadataErrorNamesTheBadSelectByte) {
                                                           const fw::BoardInfo& board) {
     const fw::MacroShape shape = shape_of(scenario);
     const LayerImage good = make_layer(board, shape, 2, 512, 32, {2, 4}, 9);  // 2 tile records
-    ASSERT_EQ(good.stream.size(), 2 * shape.tile_record_bytes());
+    ASSERT_EQ(good.stream.size(), 2 * shape.record_bytes(fw::TileFormat::Sparse));
 
     // 2:4 has pairs 0 and 1 only: pair 3 in (record 1, row 5, sub-macro 2).
     LayerImage bad = good;
-    const uint64_t pair_byte = shape.tile_record_bytes() + 5 * shape.submacros + 2;
+    const uint64_t pair_byte = shape.record_bytes(fw::TileFormat::Sparse) + 5 * shape.submacros + 2;
     bad.stream[pair_byte] = uint8_t((bad.stream[pair_byte] & ~3u) | 3u);
     dev.load(bad);
     dev.expect_error(bad.job, FLEXCIM_ERR_METADATA, uint32_t(pair_byte), "pair 3 of a 2:4 group");
@@ -512,6 +555,115 @@ TEST(PlatformRegisters, MetadataErrorNamesTheBadSelectByte) {
     dev.load(bad);
     dev.expect_error(bad.job, FLEXCIM_ERR_METADATA, uint32_t(source_byte), "bus group 4 of 4");
     dev.expect_valid_job(good, "bus group 4 of 4");
+  });
+}
+
+// -- int8 outputs ------------------------------------------------------------------
+
+// A layer with int8 outputs: records in DRAM at q_addr, the golden int8 outputs.
+struct Int8Layer {
+  LayerImage image;
+  std::vector<fw::Requant> requant;
+  std::vector<int8_t> expected;
+};
+
+// Per channel: the firmware's own scale (4 sigma), or one of the corner cases:
+// shift 0 (no rounding term, saturates), the largest shift, a negative multiplier.
+Int8Layer make_int8_layer(const fw::BoardInfo& board, const fw::MacroShape& shape, int tokens, int in, int out,
+                          Pattern p, uint32_t seed) {
+  Int8Layer l{make_layer(board, shape, tokens, in, out, p, seed), {}, {}};
+  const std::vector<int8_t> w = p.dense() ? fw::unpack_weights(l.image.stream, out, in, p, shape, fw::TileFormat::Dense)
+                                          : fw::unpack_weights(l.image.stream, out, in, p, shape, fw::TileFormat::Sparse);
+  l.requant = fw::output_requant(w.data(), l.image.x.data(), tokens, in, out);
+  for (int o = 0; o < out; o += 7) l.requant[o] = {1, 0};
+  for (int o = 1; o < out; o += 7) l.requant[o] = {INT32_MAX, 62};
+  for (int o = 2; o < out; o += 7) l.requant[o].multiplier = -l.requant[o].multiplier;
+  l.expected = fw::requantise(l.image.expected, tokens, l.requant);
+  l.image.job.out_int8 = true;
+  l.image.job.q_addr = board.dram_base + 0x300000;
+  return l;
+}
+
+void load_int8(fw::Hal& hal, const Int8Layer& l) {
+  const std::vector<uint8_t> table = fw::encode_requant_table(l.requant);
+  hal.load(l.image.job.q_addr, table.data(), table.size());
+  hal.load(l.image.job.w_addr, l.image.stream.data(), l.image.stream.size());
+  hal.load(l.image.job.x_addr, l.image.x.data(), l.image.x.size());
+}
+
+TEST(PlatformRegisters, Int8OutputsAreBitExactAgainstTheGoldenModel) {
+  with_device(std::string("name: regs\n") + kWorkload, [](Device& dev, fw::Hal& hal, Platform&,
+                                                          const Scenario& scenario, const fw::BoardInfo& board) {
+    const fw::MacroShape shape = shape_of(scenario);
+    int seed = 30;
+    for (Pattern p : {Pattern{1, 1}, Pattern{2, 4}, Pattern{1, 8}, Pattern{4, 8}}) {
+      SCOPED_TRACE(p.str());
+      // 300 outputs: three macro groups of 128 channels, the last one partial.
+      const Int8Layer l = make_int8_layer(board, shape, 3, 700, 300, p, seed++);
+      const size_t bytes = l.expected.size();
+      load_int8(hal, l);
+      const std::vector<uint8_t> canary(bytes + 64, 0xA5);
+      hal.load(l.image.job.y_addr, canary.data(), canary.size());
+      dev.program(l.image.job);
+      const Device::Completion c = dev.start_and_wait();
+      ASSERT_EQ(c.status, kStatusDone) << "STATUS " << std::hex << c.status;
+
+      std::vector<int8_t> y(bytes + 64);
+      hal.dump(l.image.job.y_addr, y.data(), y.size());
+      EXPECT_EQ(std::vector<int8_t>(y.begin(), y.begin() + bytes), l.expected);
+      for (size_t k = bytes; k < y.size(); ++k) ASSERT_EQ(uint8_t(y[k]), 0xA5) << "int8 Y overran by " << k - bytes;
+      // Not vacuous: the firmware's scales spread outputs over the int8 range.
+      size_t inside = 0;
+      for (int8_t v : l.expected) inside += v != 0 && v != 127 && v != -128;
+      EXPECT_GT(inside, bytes / 2);
+    }
+  });
+}
+
+TEST(PlatformRegisters, RequantisationErrors) {
+  with_device(std::string("name: regs\n") + kWorkload, [](Device& dev, fw::Hal& hal, Platform&,
+                                                          const Scenario& scenario, const fw::BoardInfo& board) {
+    const fw::MacroShape shape = shape_of(scenario);
+    const Int8Layer good = make_int8_layer(board, shape, 2, 200, 40, {2, 4}, 40);
+    auto expect_valid = [&](const std::string& after) {
+      SCOPED_TRACE("valid int8 job after " + after);
+      load_int8(hal, good);
+      dev.program(good.image.job);
+      EXPECT_EQ(dev.start_and_wait().status, kStatusDone);
+      std::vector<int8_t> y(good.expected.size());
+      hal.dump(good.image.job.y_addr, y.data(), y.size());
+      EXPECT_EQ(y, good.expected);
+    };
+    expect_valid("nothing");
+
+    fw::LayerJob j = good.image.job;
+    j.q_addr += 2;
+    dev.expect_error(j, FLEXCIM_ERR_ADDRESS, FLEXCIM_ACC_JOB_Q_ADDR_OFFSET, "unaligned requantisation table");
+    expect_valid("unaligned requantisation table");
+    j = good.image.job;
+    j.q_addr = uint32_t(board.dram_base + board.dram_size - 39 * 8);  // 40 records, room for 39
+    dev.expect_error(j, FLEXCIM_ERR_ADDRESS, FLEXCIM_ACC_JOB_Q_ADDR_OFFSET, "table past DRAM");
+    expect_valid("table past DRAM");
+    // int8 outputs need tokens x out bytes, not four times that.
+    j = good.image.job;
+    j.y_addr = board.dram_base + board.dram_size - good.expected.size();
+    dev.program(j);
+    EXPECT_EQ(dev.start_and_wait().status, kStatusDone) << "int8 outputs ending at the end of DRAM";
+    j.out_int8 = false;
+    dev.expect_error(j, FLEXCIM_ERR_ADDRESS, FLEXCIM_ACC_JOB_Y_ADDR_OFFSET, "the same end as int32 outputs");
+    expect_valid("int32 outputs past DRAM");
+
+    // Shift 63 in channel 37's record; then a reserved byte in channel 5's.
+    std::vector<uint8_t> table = fw::encode_requant_table(good.requant);
+    table[37 * 8 + 4] = 63;
+    hal.load(good.image.job.q_addr, table.data(), table.size());
+    dev.expect_error(good.image.job, FLEXCIM_ERR_QUANT, 37 * 8, "shift 63");
+    expect_valid("shift 63");
+    table = fw::encode_requant_table(good.requant);
+    table[5 * 8 + 6] = 1;
+    hal.load(good.image.job.q_addr, table.data(), table.size());
+    dev.expect_error(good.image.job, FLEXCIM_ERR_QUANT, 5 * 8, "reserved byte");
+    expect_valid("reserved byte");
   });
 }
 
