@@ -104,6 +104,19 @@ const BadInput kBadInputs[] = {
      "  layers: [{name: a, in: 64, out: 32}]\n",
      {"platform.accelerator.architecture=sparse"},
      {"--set platform.accelerator.architecture=sparse", "allowed:", "dense-dcim"}},
+    {"UnknownOutputFormat",
+     "name: x\n"
+     "workload:\n"
+     "  outputs: int16\n"
+     "  layers: [{name: a, in: 64, out: 32}]\n",
+     {},
+     {"scenario.yaml:3", "workload.outputs", "int16", "allowed:", "int8", "int32"}},
+    {"UnknownPruneTarget",
+     "name: x\n"
+     "workload:\n"
+     "  layers: [{name: a, in: 64, out: 32}]\n",
+     {"workload.prune_to=best"},
+     {"--set workload.prune_to=best", "allowed:", "requested", "supported"}},
 };
 
 TEST_P(CliBadInput, ExitsTwoWithOneErrorLineAndWritesNothing) {

@@ -2,6 +2,7 @@
 // and programs each layer, the SystemC accelerator computes it, and the runtime
 // compares every output with its host reference. One platform per TEST.
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -219,6 +220,38 @@ TEST(PlatformGemm, FixedNmRunsUnsupportedPatternsWithADenserOne) {
       // 1:2, 1:4, 1:8, 2:8 masks nest in 2:4 groups; 2:4 runs as itself.
       EXPECT_EQ(l.executed, (Pattern{2, 4})) << l.executed.str();
     }
+  }
+}
+
+// Every pruning mode scores weights with Wanda (|W| x sqrt(mean x^2) of the
+// calibration activations), not |W| alone: a fixed-pattern scenario keeps
+// exactly what a hardware-aware prune of those scores keeps, and that is more
+// of the activation-aware score than a prune by |W| would keep.
+TEST(PlatformGemm, FixedPatternLayersArePrunedWithWandaScores) {
+  TempDir dir;
+  const Scenario scenario = test::load_scenario(
+      dir, "name: gemm\nworkload:\n  tokens: 2\n  synthetic: {outlier_fraction: 0.05, outlier_scale: 20}\n" +
+               layers_yaml(256, 64, {"2:4", "1:8"}));
+  const WorkloadRun run = run_workload(scenario);
+  expect_bit_exact(run, scenario);
+  const fw::Workload& wl = scenario.workload;
+  const int cols = int(scenario.platform.accelerator.geometry.cols);
+  for (size_t i = 0; i < wl.layers.size(); ++i) {
+    const fw::LayerSpec& layer = wl.layers[i];
+    SCOPED_TRACE(layer.name);
+    const fw::LayerTensors t = fw::synthesize(layer, wl.seed, i, wl.synthetic);
+    const std::vector<float> mean_sq = fw::calibration_mean_sq(layer, wl.seed, i, wl.synthetic, wl.calibration_tokens);
+    std::vector<float> wanda(t.weights.size()), magnitude(t.weights.size());
+    for (size_t k = 0; k < wanda.size(); ++k) {
+      magnitude[k] = float(std::abs(int(t.weights[k])));
+      wanda[k] = magnitude[k] * std::sqrt(mean_sq[k % layer.in_features]);
+    }
+    const auto kept = [&](const std::vector<float>& scores) {
+      return nm::kept_score(wanda.data(), nm::prune_mask(scores.data(), layer.out_features, layer.in_features,
+                                                         layer.pattern, nm::PruneMode::HwAware, cols));
+    };
+    EXPECT_DOUBLE_EQ(run.report.layers[i].score_kept, kept(wanda));
+    EXPECT_GT(kept(wanda), kept(magnitude) * 1.01);
   }
 }
 

@@ -290,6 +290,49 @@ TEST(PlatformTiming, EnergyFollowsTheEnergyTable) {
   EXPECT_EQ(b["energy_breakdown_pj"]["dram"], d["energy_breakdown_pj"]["dram"]);
 }
 
+// FlexCiM's operand muxes, pair lines, metadata bits and select latches are
+// priced from the table like every other action: a 2:4 layer (sparse records).
+TEST(PlatformTiming, FlexcimSelectionHardwareIsPricedFromTheTable) {
+  Runner run("name: sparse\nworkload:\n  tokens: 4\n  layers: [{name: l, in: 512, out: 64, pattern: \"2:4\"}]\n");
+  std::string table = test::read_file(std::string(FLEXCIM_SOURCE_DIR) + "/scenarios/energy/dcim-45nm.yaml");
+  ASSERT_NO_FATAL_FAILURE(replace_once(table, "\n  cell_operand_mux: 0.008 ", "\n  cell_operand_mux: 1.008 "));
+  ASSERT_NO_FATAL_FAILURE(replace_once(table, "\n  operand_line_bit: 0.009 ", "\n  operand_line_bit: 2.009 "));
+  ASSERT_NO_FATAL_FAILURE(replace_once(table, "\n  meta_write: 0.16 ", "\n  meta_write: 3.16 "));
+  ASSERT_NO_FATAL_FAILURE(replace_once(table, "\n  select_write: 0.62 ", "\n  select_write: 4.62 "));
+  const std::string modified = run.dir().write("energy.yaml", table);
+
+  const json base = run.stats();
+  const json dear = run.stats({"platform.energy_table=" + modified});
+  const json& counts = base["energy"]["action_counts"];
+  for (const char* action : {"cell_operand_mux", "operand_line_bit", "meta_write", "select_write"})
+    EXPECT_GT(counts[action].get<uint64_t>(), 0u) << action;
+  const double expected = 1.0 * counts["cell_operand_mux"].get<double>() + 2.0 * counts["operand_line_bit"].get<double>() +
+                          3.0 * counts["meta_write"].get<double>() + 4.0 * counts["select_write"].get<double>();
+  const double delta = dear["energy"]["by_component"]["macro"].get<double>() -
+                       base["energy"]["by_component"]["macro"].get<double>();
+  EXPECT_NEAR(delta, expected, 1e-9 * expected);
+  EXPECT_EQ(base["totals"]["cycles"], dear["totals"]["cycles"]);
+}
+
+// int32 outputs remain an option: four bytes per output to DRAM instead of one,
+// no requantisation, both checked against the golden model.
+TEST(PlatformTiming, Int32OutputsRemainAnOption) {
+  Runner run("name: out\nworkload:\n  tokens: 16\n  layers: [{name: l, in: 256, out: 512}]\n");
+  const json int8 = run.stats();
+  const json int32 = run.stats({"workload.outputs=int32"});
+  EXPECT_EQ(int8["layers"][0]["outputs"], "int8");
+  EXPECT_EQ(int32["layers"][0]["outputs"], "int32");
+  EXPECT_EQ(int8["totals"]["dram_write_bytes"].get<uint64_t>(), 16u * 512);
+  EXPECT_EQ(int32["totals"]["dram_write_bytes"].get<uint64_t>(), 16u * 512 * 4);
+  EXPECT_EQ(int8["energy"]["action_counts"]["requant"].get<uint64_t>(), 16u * 512);
+  EXPECT_EQ(int32["energy"]["action_counts"]["requant"].get<uint64_t>(), 0u);
+  // The int8 run also reads one 8-byte record per channel.
+  EXPECT_EQ(int8["totals"]["dram_read_bytes"].get<uint64_t>() - int32["totals"]["dram_read_bytes"].get<uint64_t>(),
+            512u * 8);
+  EXPECT_TRUE(int32["check"]["golden_match"].get<bool>());
+  EXPECT_LT(int8["totals"]["energy_pj"].get<double>(), int32["totals"]["energy_pj"].get<double>());
+}
+
 TEST(PlatformTiming, WaitModeDoesNotChangeJobCycles) {
   Runner run(
       "name: wait\nworkload:\n  tokens: 3\n  layers:\n    - {name: a, in: 300, out: 70}\n"
