@@ -1,7 +1,10 @@
 #include "llm_commands.h"
 #include "scenario.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +20,8 @@
 #include "llm/checkpoint.h"
 #include "llm/eval.h"
 #include "llm/policy.h"
+#include "llm/text.h"
+#include "llm/tokenizer.h"
 #include "llm/transformer.h"
 
 namespace flexcim {
@@ -85,37 +90,103 @@ void write_file(const fs::path& path, const std::string& text) {
   if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
 }
 
-// Options flow and eval share: the policy parameters and the calibration set.
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr))
+    throw std::runtime_error("SHA-256 failed");
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+// The model, its tokenizer (vocabulary checked against the model) and where they came from.
+struct LoadedModel {
+  std::string path, name;
+  llm::Model model;
+  llm::Tokenizer tokenizer;
+};
+
+LoadedModel load_model(const std::string& model, const std::string& tokenizer) {
+  const std::string path = llm::find_model(model);
+  llm::Model m = llm::load_checkpoint(path);
+  llm::Tokenizer t = llm::Tokenizer::load(llm::find_tokenizer(tokenizer, path));
+  t.check_vocab(m.config.vocab_size, path);
+  return {path, fs::path(path).filename().string(), std::move(m), std::move(t)};
+}
+
+void add_model_options(CLI::App* cmd, std::string& model, std::string& tokenizer) {
+  cmd->add_option("model", model, "llama2.c checkpoint (default: stories260K.bin, see find_model)");
+  cmd->add_option("--tokenizer", tokenizer, "llama2.c tokenizer file (default: tok512.bin beside the model)");
+}
+
+std::string default_data(const std::string& file) {
+  return fmt::format("{}/../shared/data/{}", FLEXCIM_SOURCE_DIR, file);
+}
+
+// A text file and how many of its stories to use (0 = all).
+struct TextArgs {
+  std::string path;
+  int stories = 0;
+};
+
+void add_text_options(CLI::App* cmd, TextArgs& t, const std::string& file_flag, const std::string& stories_flag,
+                      const std::string& what) {
+  cmd->add_option(file_flag, t.path, fmt::format("{} text: stories separated by lines <|endoftext|>", what))
+      ->capture_default_str();
+  cmd->add_option(stories_flag, t.stories, fmt::format("Use the first N {} stories (0 = all)", what))
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+}
+
+struct TokenizedText {
+  llm::Text text;
+  llm::Sequences sequences;
+  long tokens = 0;
+};
+
+TokenizedText tokenize(const LoadedModel& m, const TextArgs& t, const std::string& stories_flag) {
+  TokenizedText out{llm::read_text(t.path), {}, 0};
+  out.sequences = llm::tokenize_stories(m.tokenizer, out.text, t.stories, m.model.config.seq_len, stories_flag);
+  for (const auto& s : out.sequences) out.tokens += long(s.size());
+  return out;
+}
+
+Json text_json(const TokenizedText& t) {
+  return Json{{"file", t.text.path},
+              {"sha256", sha256_hex(t.text.bytes)},
+              {"stories", t.sequences.size()},
+              {"tokens", t.tokens}};
+}
+
+// Options flow and eval share: the policy parameters and the calibration text.
 struct PolicyArgs {
-  std::string model;
+  std::string model, tokenizer;
   double h = 0.5;
   double alpha = 1.0;
   double beta = 4.0;
+  std::string flow_mode = "free-blocks";
   std::string candidates = "2:4,4:4,2:8,4:8,8:8";
   std::string dense_blocks;
-  llm::SequenceSet calibration{8, 64, 1};
+  TextArgs calib{default_data("tinystories-valid-calib.txt"), 0};
   std::string out;
 };
 
-void add_policy_options(CLI::App* cmd, PolicyArgs& a, const char* seed_flag) {
-  cmd->add_option("model", a.model, "llama2.c checkpoint (default: stories260K.bin, see find_model)");
-  cmd->add_option("--h", a.h, "FLOW outlier multiplier h: outlier = score > h * mean")
-      ->capture_default_str();
+void add_policy_options(CLI::App* cmd, PolicyArgs& a) {
+  add_model_options(cmd, a.model, a.tokenizer);
+  cmd->add_option("--h", a.h, "FLOW outlier multiplier h: outlier = score > h * mean")->capture_default_str();
   cmd->add_option("--alpha", a.alpha, "FLOW weight of the N term")->capture_default_str();
   cmd->add_option("--beta", a.beta, "FLOW weight of the M term")->capture_default_str();
+  cmd->add_option("--flow-mode", a.flow_mode,
+                  "free-blocks: solve over the blocks not held dense, meeting the target there; reference: solve "
+                  "over all blocks, then force the held blocks dense (the authors' code)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"free-blocks", "reference"}));
   cmd->add_option("--candidates", a.candidates,
                   "Candidate patterns N:M,N:M,... or hw (the accelerator's capability register)")
       ->capture_default_str();
-  cmd->add_option("--dense-blocks", a.dense_blocks,
-                  "Blocks held dense, e.g. 0,4, or none (default: first and last)");
-  cmd->add_option("--calib-seqs", a.calibration.count, "Calibration sequences")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--calib-len", a.calibration.length, "Tokens per calibration sequence")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option(seed_flag, a.calibration.seed, "Seed of the calibration sequences")
-      ->capture_default_str();
+  cmd->add_option("--dense-blocks", a.dense_blocks, "Blocks held dense, e.g. 0,4, or none (default: first and last)");
+  add_text_options(cmd, a.calib, "--calib", "--calib-stories", "Calibration");
   cmd->add_option("--out", a.out, "Output directory");
 }
 
@@ -124,27 +195,70 @@ flow::PolicyOptions policy_options(const PolicyArgs& a, const HwCandidates& hw) 
   o.flow_h = a.h;
   o.alpha = a.alpha;
   o.beta = a.beta;
+  o.flow_mode = flow::parse_flow_mode(a.flow_mode);
   o.candidates = parse_candidates(a.candidates, hw);
   o.dense_blocks = parse_dense_blocks(a.dense_blocks);
   return o;
 }
 
-Json sequence_json(const llm::SequenceSet& s) {
-  return Json{{"sequences", s.count}, {"length", s.length}, {"seed", s.seed}};
+// How the statistics were taken, for flow.json and eval.json.
+Json calibration_json(const TokenizedText& calib, bool selection, bool pruning) {
+  Json j = text_json(calib);
+  if (selection)
+    j["selection_statistics"] = "dense model: every block's inputs from the dense earlier blocks";
+  if (pruning)
+    j["pruning_statistics"] =
+        "sequential, as Wanda's and FLOW's reference code: each block's inputs from the already pruned earlier "
+        "blocks, its own weights dense";
+  return j;
 }
 
-// --- generate ---------------------------------------------------------------
+// --- generate, tokenize -----------------------------------------------------
 
 struct GenerateArgs {
-  std::string model;
-  int steps = 32;
+  std::string model, tokenizer, prompt;
+  int steps = 256;
   float temperature = 0.0f;
   uint64_t seed = 1;
+  bool ids = false;
 };
 
+// The prompt's ids as llama2.c's generate encodes it: BOS, then encode(prompt).
+std::vector<int> prompt_ids(const llm::Tokenizer& t, const std::string& prompt) {
+  llm::check_utf8(prompt, "--prompt");
+  std::vector<int> ids = {llm::kBosToken};
+  const std::vector<int> text = t.encode(prompt);
+  ids.insert(ids.end(), text.begin(), text.end());
+  return ids;
+}
+
 void run_generate(const GenerateArgs& a) {
-  const llm::Model model = llm::load_checkpoint(llm::find_model(a.model));
-  fmt::print("{}\n", fmt::join(llm::generate(model, a.steps, a.temperature, a.seed), " "));
+  const LoadedModel m = load_model(a.model, a.tokenizer);
+  const std::vector<int> tokens =
+      llm::generate(m.model, prompt_ids(m.tokenizer, a.prompt), a.steps, a.temperature, a.seed);
+  if (a.ids) {
+    fmt::print("{}\n", fmt::join(tokens, " "));
+    return;
+  }
+  // As llama2.c's safe_printf: a one-byte piece that is neither printable nor
+  // whitespace (a control or a lone byte token) is not printed.
+  std::string text;
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    const std::string piece = m.tokenizer.decode(tokens[i - 1], tokens[i]);
+    const unsigned char c = piece.empty() ? 0 : static_cast<unsigned char>(piece[0]);
+    if (piece.size() == 1 && !(std::isprint(c) || std::isspace(c))) continue;
+    text += piece;
+  }
+  fmt::print("{}\n", text);
+}
+
+struct TokenizeArgs {
+  std::string text, model, tokenizer;
+};
+
+void run_tokenize(const TokenizeArgs& a) {
+  const LoadedModel m = load_model(a.model, a.tokenizer);
+  fmt::print("{}\n", fmt::join(prompt_ids(m.tokenizer, a.text), " "));
 }
 
 // --- flow -------------------------------------------------------------------
@@ -155,33 +269,33 @@ struct FlowArgs {
 };
 
 void run_flow(const FlowArgs& a, const HwCandidates& hw) {
-  const std::string model_path = llm::find_model(a.policy.model);
-  const llm::Model model = llm::load_checkpoint(model_path);
+  const LoadedModel m = load_model(a.policy.model, a.policy.tokenizer);
   flow::PolicyOptions options = policy_options(a.policy, hw);
   options.sparsity = a.sparsity;
-  const llm::ChannelStats stats = llm::calibrate(model, a.policy.calibration, 1.0f);
-  const auto metrics = llm::outlier_metrics(model, stats, options.flow_h);
+  const TokenizedText calib = tokenize(m, a.policy.calib, "--calib-stories");
+  const llm::ChannelStats stats = llm::collect_channel_stats(m.model, calib.sequences);
+  const auto metrics = llm::outlier_metrics(m.model, stats, options.flow_h);
   const flow::Selection s =
-      llm::select_patterns(model, stats, flow::Policy{flow::PolicyKind::Flow, {}}, options);
-  const std::vector<int> dense = flow::dense_blocks(options, model.config.n_layers);
+      llm::select_patterns(m.model, stats, flow::Policy{flow::PolicyKind::Flow, {}}, options);
+  const std::vector<int> dense = flow::dense_blocks(options, m.model.config.n_layers);
   const auto is_dense = [&](int b) { return std::find(dense.begin(), dense.end(), b) != dense.end(); };
 
-  const std::string name = fs::path(model_path).filename().string();
-  const fs::path out = a.policy.out.empty()
-                           ? fs::path("out") / ("flow-" + fs::path(model_path).stem().string())
-                           : fs::path(a.policy.out);
-  fmt::print("FLOW on {}: target sparsity {} of the blocks not held dense, h {}, alpha {}, beta {}\n",
-             name, a.sparsity, options.flow_h, options.alpha, options.beta);
-  fmt::print("{:>5}  {:>11}  {:>11}  {:>5}  {:>8}\n", "block", "outliers_%", "locality", "N:M",
-             "sparsity");
+  const fs::path out = a.policy.out.empty() ? fs::path("out") / ("flow-" + fs::path(m.path).stem().string())
+                                            : fs::path(a.policy.out);
+  fmt::print("FLOW ({} mode) on {}: target sparsity {}{}, h {}, alpha {}, beta {}\n", a.policy.flow_mode, m.name,
+             a.sparsity,
+             options.flow_mode == flow::FlowMode::Reference ? " over all blocks before forcing the held ones dense"
+                                                             : " over the blocks not held dense",
+             options.flow_h, options.alpha, options.beta);
+  fmt::print("{:>5}  {:>11}  {:>11}  {:>5}  {:>8}\n", "block", "outliers_%", "locality", "N:M", "sparsity");
   std::string csv = "block,outlier_ratio,locality,n,m,sparsity\n";
   Json blocks = Json::array();
   for (size_t b = 0; b < s.patterns.size(); ++b) {
     const nm::Pattern p = s.patterns[b];
     fmt::print("{:>5}  {:>11.4f}  {:>11.4e}  {:>5}  {:>8.4f}{}\n", b, metrics[b].outlier_ratio_pct,
                metrics[b].locality, p.str(), p.sparsity(), is_dense(int(b)) ? "  (held dense)" : "");
-    csv += fmt::format("{},{:.6g},{:.6g},{},{},{:.6g}\n", b, metrics[b].outlier_ratio_pct,
-                       metrics[b].locality, p.n, p.m, p.sparsity());
+    csv += fmt::format("{},{:.6g},{:.6g},{},{},{:.6g}\n", b, metrics[b].outlier_ratio_pct, metrics[b].locality, p.n,
+                       p.m, p.sparsity());
     blocks.push_back(Json{{"block", b},
                           {"outlier_ratio_pct", rounded(metrics[b].outlier_ratio_pct)},
                           {"locality", rounded(metrics[b].locality)},
@@ -189,22 +303,23 @@ void run_flow(const FlowArgs& a, const HwCandidates& hw) {
                           {"sparsity", rounded(p.sparsity())},
                           {"held_dense", is_dense(int(b))}});
   }
-  fmt::print("sparsity {:.4f} over the free blocks, {:.4f} over all blocks; objective {:.6g}\n",
-             s.sparsity_free, s.sparsity_all, s.objective);
+  fmt::print("sparsity {:.4f} over the free blocks, {:.4f} over all blocks; objective {:.6g}\n", s.sparsity_free,
+             s.sparsity_all, s.objective);
 
-  const Json json = {{"model", name},
+  const Json json = {{"model", m.name},
                      {"target_sparsity", a.sparsity},
                      {"objective", rounded(s.objective)},
                      {"sparsity_free", rounded(s.sparsity_free)},
                      {"sparsity_all", rounded(s.sparsity_all)},
                      {"blocks", blocks},
                      {"settings",
-                      {{"h", options.flow_h},
+                      {{"mode", a.policy.flow_mode},
+                       {"h", options.flow_h},
                        {"alpha", options.alpha},
                        {"beta", options.beta},
                        {"candidates", pattern_list(options.candidates)},
                        {"dense_blocks", dense},
-                       {"calibration", sequence_json(a.policy.calibration)}}}};
+                       {"calibration", calibration_json(calib, true, false)}}}};
   write_file(out / "flow.csv", csv);
   write_file(out / "flow.json", json.dump(2) + "\n");
   fmt::print("wrote {} and flow.json\n", (out / "flow.csv").string());
@@ -221,25 +336,35 @@ struct EvalArgs {
   bool int8 = false;
   bool on_platform = false;
   std::string platform_scenario = default_scenario_path();
+  std::vector<std::string> platform_sets;
   double owl_h = 5.0;
   double owl_lambda = 0.08;
   int owl_m = 8;
-  llm::SequenceSet evaluation{8, 64, 2};
+  TextArgs text{default_data("tinystories-valid-eval.txt"), 0};
   const CLI::Option* sparsity_option = nullptr;
 };
 
 void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_platform) {
-  const std::string model_path = llm::find_model(a.policy.model);
-  const llm::Model model = llm::load_checkpoint(model_path);
   llm::EvalOptions o;
   o.policy = flow::Policy::parse(a.policy_name);
   const bool targeted = o.policy.kind == flow::PolicyKind::Owl || o.policy.kind == flow::PolicyKind::Flow;
+  const bool sparse = o.policy.kind != flow::PolicyKind::Dense;
   if (targeted && !a.sparsity_option->count())
     throw std::invalid_argument(fmt::format("policy {} needs --sparsity", a.policy_name));
   if (!targeted && a.sparsity_option->count())
     throw std::invalid_argument(fmt::format(
-        "--sparsity applies to policies owl and flow, not {} (its pattern fixes the sparsity)",
-        a.policy_name));
+        "--sparsity applies to policies owl and flow, not {} (its pattern fixes the sparsity)", a.policy_name));
+  if (a.on_platform && sparse && !a.hw_aware)
+    throw std::invalid_argument("--on-platform needs --hw-aware: the accelerator only executes masks whose pair "
+                                "selects are shared by its columns");
+  if (a.on_platform) {
+    const unsigned cols = load_scenario(a.platform_scenario, a.platform_sets).platform.accelerator.geometry.cols;
+    if (unsigned(a.col_block) != cols)
+      throw std::invalid_argument(fmt::format("--col-block {} differs from the {} columns of the accelerator in {}: "
+                                              "pair selects are shared by a sub-macro's columns",
+                                              a.col_block, cols, a.platform_scenario));
+  }
+  const LoadedModel m = load_model(a.policy.model, a.policy.tokenizer);
   o.policy_options = policy_options(a.policy, hw);
   o.policy_options.sparsity = a.sparsity;
   o.policy_options.owl_h = a.owl_h;
@@ -248,48 +373,39 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
   o.prune_mode = a.hw_aware ? nm::PruneMode::HwAware : nm::PruneMode::Unconstrained;
   o.col_block = a.col_block;
   o.int8 = a.int8 || a.on_platform;
-  o.calibration = a.policy.calibration;
-  o.evaluation = a.evaluation;
-  if (a.on_platform && !a.hw_aware)
-    throw std::invalid_argument("--on-platform needs --hw-aware: FlexCiM only executes masks whose pair selects "
-                                "are shared by its columns");
-  if (a.on_platform) {
-    const unsigned cols = load_scenario(a.platform_scenario).platform.accelerator.geometry.cols;
-    if (unsigned(a.col_block) != cols)
-      throw std::invalid_argument(fmt::format("--col-block {} differs from the {} columns of the accelerator in {}: "
-                                              "pair selects are shared by a sub-macro's columns",
-                                              a.col_block, cols, a.platform_scenario));
-  }
+  const TokenizedText text = tokenize(m, a.text, "--stories");
+  const TokenizedText calib = tokenize(m, a.policy.calib, "--calib-stories");
 
   llm::EvalResult r;
   PlatformCost cost;
   if (a.on_platform) {
     if (!on_platform) throw std::invalid_argument("--on-platform is not available in this build");
-    cost = on_platform(a.platform_scenario, [&](llm::Int8Gemm& gemm) {
+    cost = on_platform(a.platform_scenario, a.platform_sets, [&](llm::Int8Gemm& gemm) {
       o.gemm = &gemm;
-      r = llm::evaluate(model, o);
+      r = llm::evaluate(m.model, calib.sequences, text.sequences, o);
     });
   } else {
-    r = llm::evaluate(model, o);
+    r = llm::evaluate(m.model, calib.sequences, text.sequences, o);
   }
 
-  std::string slug = "eval-" + o.policy.str();
+  const bool reference = o.policy.kind == flow::PolicyKind::Flow && o.policy_options.flow_mode == flow::FlowMode::Reference;
+  std::string slug = "eval-" + o.policy.str() + (reference ? "-reference" : "");
   std::replace(slug.begin(), slug.end(), ':', '-');
   if (a.hw_aware) slug += "-hw";
   if (a.int8 && !a.on_platform) slug += "-int8";
   if (a.on_platform) slug += "-platform";
   const fs::path out = a.policy.out.empty() ? fs::path("out") / slug : fs::path(a.policy.out);
-  const std::string name = fs::path(model_path).filename().string();
-  const std::vector<int> dense = flow::dense_blocks(o.policy_options, model.config.n_layers);
+  const std::vector<int> dense = flow::dense_blocks(o.policy_options, m.model.config.n_layers);
 
-  Json settings = {{"model", name},
+  Json settings = {{"model", m.name},
                    {"pruning", a.hw_aware ? "hw-aware" : "unconstrained"},
                    {"col_block", a.col_block},
-                   {"int8", o.int8},
-                   {"dense_blocks", dense}};
+                   {"int8", o.int8}};
+  if (sparse) settings["dense_blocks"] = dense;
   if (targeted) settings["target_sparsity"] = a.sparsity;
   if (o.policy.kind == flow::PolicyKind::Flow)
-    settings["flow"] = {{"h", o.policy_options.flow_h},
+    settings["flow"] = {{"mode", a.policy.flow_mode},
+                        {"h", o.policy_options.flow_h},
                         {"alpha", o.policy_options.alpha},
                         {"beta", o.policy_options.beta},
                         {"candidates", pattern_list(o.policy_options.candidates)}};
@@ -298,41 +414,50 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
                        {"lambda", a.owl_lambda},
                        {"m", a.owl_m},
                        {"candidates", pattern_list(o.policy_options.candidates)}};
-  settings["calibration"] = sequence_json(o.calibration);
-  settings["evaluation"] = sequence_json(o.evaluation);
-  settings["sample_temperature"] = o.sample_temperature;
 
-  Json json = {{"kl", rounded(r.kl)},
-                     {"top1", rounded(r.top1)},
-                     {"cross_entropy", rounded(r.cross_entropy)},
-                     {"dense_cross_entropy", rounded(r.dense_cross_entropy)},
-                     {"sparsity", rounded(r.sparsity)},
-                     {"sparsity_free_blocks", rounded(r.selection.sparsity_free)},
-                     {"sparsity_all_blocks", rounded(r.selection.sparsity_all)},
-                     {"blocks", pattern_list(r.selection.patterns)},
-                     {"policy", o.policy.str()},
-                     {"tokens", r.tokens},
-                     {"settings", settings}};
+  Json blocks = Json::array();
+  for (size_t b = 0; b < r.selection.patterns.size(); ++b)
+    blocks.push_back(Json{{"block", b},
+                          {"pattern", r.selection.patterns[b].str()},
+                          {"sparsity", rounded(r.block_sparsity[b])}});
+  Json json = {{"policy", o.policy.str()},
+               {"ce", rounded(r.cross_entropy)},
+               {"ppl", rounded(r.perplexity)},
+               {"kl", rounded(r.kl)},
+               {"top1", rounded(r.top1)},
+               {"dense_ce", rounded(r.dense_cross_entropy)},
+               {"dense_ppl", rounded(r.dense_perplexity)},
+               {"tokens", r.tokens},
+               {"stories", r.stories},
+               {"sparsity", rounded(r.sparsity)},
+               {"sparsity_free_blocks", rounded(r.selection.sparsity_free)},
+               {"sparsity_all_blocks", rounded(r.selection.sparsity_all)},
+               {"blocks", blocks},
+               {"text", text_json(text)}};
+  if (sparse) json["calibration"] = calibration_json(calib, targeted, true);
+  json["settings"] = settings;
   if (a.on_platform) {
-    // Tokens per second of accelerator time: the pruned model's linear layers only.
+    // Tokens per second of accelerator time: the model's linear layers only.
+    const double rate = cost.time_ns > 0 ? double(r.tokens) / (cost.time_ns * 1e-9) : 0.0;
     json["platform"] = {{"scenario", a.platform_scenario},
+                        {"set", a.platform_sets},
+                        {"architecture", cost.architecture},
                         {"jobs", cost.jobs},
                         {"cycles", cost.cycles},
                         {"time_ns", cost.time_ns},
                         {"energy_pj", cost.energy_pj},
-                        {"tokens_per_simulated_second", cost.time_ns > 0 ? r.tokens / (cost.time_ns * 1e-9) : 0.0}};
+                        {"tokens_per_simulated_second", rate}};
   }
   write_file(out / "eval.json", json.dump(2) + "\n");
   if (a.on_platform)
-    fmt::print("on the virtual FlexCiM: {} jobs, {} cycles, {:.3f} us, {:.3f} uJ, {:.0f} tokens per simulated second\n",
-               cost.jobs, cost.cycles, cost.time_ns / 1000.0, cost.energy_pj / 1e6,
-               cost.time_ns > 0 ? r.tokens / (cost.time_ns * 1e-9) : 0.0);
-
-  fmt::print("{} ({}{}) on {}: KL {:.5f} nats/token, top-1 {:.4f}, cross-entropy {:.4f} "
-             "(dense {:.4f}), sparsity {:.4f}, blocks {}\n",
-             o.policy.str(), a.hw_aware ? "hw-aware" : "unconstrained", o.int8 ? ", int8" : "",
-             name, r.kl, r.top1, r.cross_entropy, r.dense_cross_entropy, r.sparsity,
-             patterns_str(r.selection.patterns));
+    fmt::print("on the virtual {}: {} jobs, {} cycles, {:.3f} us, {:.3f} uJ, {:.0f} tokens per simulated second\n",
+               cost.architecture, cost.jobs, cost.cycles, cost.time_ns / 1000.0, cost.energy_pj / 1e6,
+               cost.time_ns > 0 ? double(r.tokens) / (cost.time_ns * 1e-9) : 0.0);
+  fmt::print("{}{} ({}{}) on {}: ppl {:.4f} (CE {:.4f} nats/token; dense {:.4f}), KL {:.5f}, top-1 {:.4f}, "
+             "sparsity {:.4f}, blocks {}; {} tokens of {} stories\n",
+             o.policy.str(), reference ? " (reference mode)" : "", a.hw_aware ? "hw-aware" : "unconstrained",
+             o.int8 ? ", int8" : "", m.name, r.perplexity, r.cross_entropy, r.dense_cross_entropy, r.kl, r.top1,
+             r.sparsity, patterns_str(r.selection.patterns), r.tokens, r.stories);
   fmt::print("wrote {}\n", (out / "eval.json").string());
 }
 
@@ -344,30 +469,42 @@ void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> h
   auto platform = std::make_shared<OnPlatform>(std::move(on_platform));
 
   auto gen = std::make_shared<GenerateArgs>();
-  CLI::App* g = app.add_subcommand("generate", "Print token ids the model generates from BOS");
-  g->add_option("model", gen->model, "llama2.c checkpoint (default: stories260K.bin, see find_model)");
-  g->add_option("--steps", gen->steps, "Tokens to generate")->capture_default_str()->check(CLI::NonNegativeNumber);
+  CLI::App* g = app.add_subcommand("generate", "Print the text the model generates from BOS (or a prompt)");
+  add_model_options(g, gen->model, gen->tokenizer);
+  g->add_option("--prompt", gen->prompt, "Text the generation starts from (printed too)");
+  g->add_option("--steps", gen->steps, "Positions to run, the prompt's included (llama2.c's -n)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   g->add_option("--temperature", gen->temperature, "0 = greedy; else softmax sampling")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   g->add_option("--seed", gen->seed, "Sampling seed")->capture_default_str();
+  g->add_flag("--ids", gen->ids, "Print the token ids (BOS first) instead of the text");
   g->callback([gen] { run_generate(*gen); });
+
+  auto tok = std::make_shared<TokenizeArgs>();
+  CLI::App* t = app.add_subcommand("tokenize", "Print the token ids of TEXT as the model sees it: BOS, then encode(TEXT)");
+  t->add_option("text", tok->text, "UTF-8 text")->required();
+  t->add_option("--model", tok->model, "llama2.c checkpoint whose vocabulary the tokenizer must match");
+  t->add_option("--tokenizer", tok->tokenizer, "llama2.c tokenizer file (default: tok512.bin beside the model)");
+  t->callback([tok] { run_tokenize(*tok); });
 
   auto fl = std::make_shared<FlowArgs>();
   CLI::App* f = app.add_subcommand(
       "flow", "Select one N:M pattern per block with FLOW; writes DIR/flow.csv and DIR/flow.json "
               "(default DIR out/flow-<model stem>)");
-  add_policy_options(f, fl->policy, "--seed");
-  f->add_option("--sparsity", fl->sparsity, "Target mean sparsity of the blocks not held dense")
+  add_policy_options(f, fl->policy);
+  f->add_option("--sparsity", fl->sparsity, "Target mean sparsity (see --flow-mode)")
       ->required()
       ->check(CLI::Range(0.0, 1.0));
   f->callback([fl, hw] { run_flow(*fl, *hw); });
 
   auto ev = std::make_shared<EvalArgs>();
   CLI::App* e = app.add_subcommand(
-      "eval", "Prune with a policy and measure it against the dense model on sampled sequences; "
-              "writes DIR/eval.json (default DIR out/eval-<policy>[-hw][-int8])");
-  add_policy_options(e, ev->policy, "--calib-seed");
+      "eval", "Prune with a policy and measure cross-entropy and perplexity on text, and KL and top-1 agreement "
+              "against the dense model; writes DIR/eval.json (default DIR out/eval-<policy>[-reference][-hw][-int8])");
+  add_policy_options(e, ev->policy);
+  add_text_options(e, ev->text, "--text", "--stories", "Evaluation");
   e->add_option("--policy", ev->policy_name, "dense, uniform:N:M, owl or flow")->required();
   ev->sparsity_option =
       e->add_option("--sparsity", ev->sparsity, "owl, flow: target mean sparsity of the blocks not held dense")
@@ -379,20 +516,15 @@ void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> h
       ->check(CLI::PositiveNumber);
   e->add_flag("--int8", ev->int8, "Run the pruned model's linear layers in int8");
   e->add_flag("--on-platform", ev->on_platform,
-              "Run the int8 linear layers on the virtual FlexCiM (implies --int8; needs --hw-aware)");
+              "Run the int8 linear layers on the virtual accelerator (implies --int8; sparse policies need "
+              "--hw-aware)");
   e->add_option("--platform", ev->platform_scenario, "Scenario whose platform runs --on-platform")
       ->capture_default_str();
+  e->add_option("--set", ev->platform_sets,
+                "Override a value of the --platform scenario, e.g. platform.accelerator.architecture=dense-dcim");
   e->add_option("--owl-h", ev->owl_h, "OWL outlier multiplier")->capture_default_str();
   e->add_option("--owl-lambda", ev->owl_lambda, "OWL sparsity spread lambda")->capture_default_str();
   e->add_option("--owl-m", ev->owl_m, "OWL group size M (N comes from the candidates with this M)")
-      ->capture_default_str();
-  e->add_option("--eval-seqs", ev->evaluation.count, "Evaluation sequences")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  e->add_option("--eval-len", ev->evaluation.length, "Tokens per evaluation sequence")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  e->add_option("--eval-seed", ev->evaluation.seed, "Seed of the evaluation sequences")
       ->capture_default_str();
   e->callback([ev, hw, platform] { run_eval(*ev, *hw, *platform); });
 }

@@ -1,12 +1,15 @@
 #pragma once
 // The flexcim subcommands that work on the real model (stories260K, llama2.c format):
-//   generate [MODEL]   greedy or sampled token ids from BOS
+//   generate [MODEL]   text (or token ids) generated from BOS or a prompt
+//   tokenize TEXT      BOS and the token ids of TEXT
 //   flow [MODEL]       FLOW's per-block N:M selection: table, DIR/flow.csv, DIR/flow.json
-//   eval [MODEL]       accuracy of a pruning policy against the dense model: DIR/eval.json
-// MODEL defaults to stories260K.bin found by llm::find_model. Each command runs from its
-// CLI11 callback during app.parse(); failures (bad model file, infeasible sparsity with
-// the nearest achievable targets, bad pattern) are thrown as std::exception subclasses
-// other than CLI::ParseError, for the caller to report.
+//   eval [MODEL]       perplexity of a pruned model on text, KL and top-1 against the
+//                      dense model: DIR/eval.json
+// MODEL defaults to stories260K.bin found by llm::find_model, the tokenizer to tok512.bin
+// beside it, texts to ../shared/data/. Each command runs from its CLI11 callback during
+// app.parse(); failures (bad model, tokenizer or text file, infeasible sparsity with the
+// nearest achievable targets, bad pattern) are thrown as std::exception subclasses other
+// than CLI::ParseError, for the caller to report.
 
 #include <cstdint>
 #include <functional>
@@ -22,14 +25,15 @@ namespace flexcim {
 
 // What running the pruned model's linear layers on the virtual FlexCiM cost.
 struct PlatformCost {
+  std::string architecture;   // platform.accelerator.architecture
   uint64_t jobs = 0;
   uint64_t cycles = 0;        // accelerator cycles over all jobs
   double time_ns = 0;         // accelerator time over all jobs
   double energy_pj = 0;
 };
-// Elaborates the platform and runs `firmware` on its host CPU with an Int8Gemm
-// that drives the accelerator.
-using OnPlatform = std::function<PlatformCost(const std::string& scenario,
+// Elaborates the platform of `scenario` (with `--set` overrides) and runs `firmware`
+// on its host CPU with an Int8Gemm that drives the accelerator.
+using OnPlatform = std::function<PlatformCost(const std::string& scenario, const std::vector<std::string>& overrides,
                                               const std::function<void(llm::Int8Gemm&)>& firmware)>;
 
 // hw_candidates returns the N:M patterns the accelerator's capability register

@@ -3,7 +3,7 @@
 //   flexcim regs
 //   flexcim config SCENARIO [--set ...]     effective configuration
 //   flexcim compare SCENARIO [--set ...] [--out DIR]   FlexCiM vs baselines
-//   flexcim generate|flow|eval [MODEL] ...              the real model (llama2.c format)
+//   flexcim generate|flow|eval [MODEL] ..., tokenize TEXT   the real model (llama2.c format)
 // Exit status: 0 success, 1 the run failed (error status, golden mismatch),
 // 2 bad input (command line, scenario, model file).
 #include <cstdio>
@@ -77,11 +77,12 @@ int sc_main(int argc, char* argv[]) {
   add_scenario_options(compare, compare_scenario);
   compare->add_option("--out", compare_args.out_dir, "Output directory (default out/<scenario name>-compare)");
 
-  // The model commands (generate, flow, eval) run from their callbacks during parse.
+  // The model commands (generate, tokenize, flow, eval) run from their callbacks during parse.
   flexcim::add_llm_commands(
       app, [] { return flexcim::probe_patterns(flexcim::load_scenario(flexcim::default_scenario_path())); },
-      [](const std::string& scenario, const std::function<void(flexcim::llm::Int8Gemm&)>& firmware) {
-        return flexcim::run_int8_on_platform(flexcim::load_scenario(scenario), firmware);
+      [](const std::string& scenario, const std::vector<std::string>& overrides,
+         const std::function<void(flexcim::llm::Int8Gemm&)>& firmware) {
+        return flexcim::run_int8_on_platform(flexcim::load_scenario(scenario, overrides), firmware);
       });
 
   try {
@@ -91,7 +92,7 @@ int sc_main(int argc, char* argv[]) {
     std::cerr << "flexcim: error: " << e.what() << " (see --help)\n";
     return kBadInput;
   } catch (const std::exception& e) {
-    // Model commands: a bad model file, an infeasible sparsity, a bad pattern.
+    // Model commands: a bad model, tokenizer or text file, an infeasible sparsity, a bad pattern.
     std::cerr << "flexcim: error: " << e.what() << "\n";
     return kBadInput;
   }

@@ -83,6 +83,7 @@ PlatformCost run_int8_on_platform(const Scenario& scenario, const std::function<
   });
 
   PlatformCost cost;
+  cost.architecture = scenario.platform.architecture;
   const HardwareSizes hw = platform.accelerator().hardware_sizes();
   for (const Accelerator::JobRecord& job : platform.accelerator().jobs()) {
     ++cost.jobs;

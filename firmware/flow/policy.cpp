@@ -6,6 +6,16 @@
 #include <fmt/format.h>
 
 namespace flexcim::flow {
+namespace {
+
+// Dense blocks are shown as Mmax:Mmax.
+int max_m(const std::vector<nm::Pattern>& candidates) {
+  int m = 1;
+  for (const nm::Pattern& c : candidates) m = std::max(m, c.m);
+  return m;
+}
+
+}  // namespace
 
 Policy Policy::parse(std::string_view text) {
   if (text == "dense") return {PolicyKind::Dense, {}};
@@ -28,6 +38,14 @@ std::string Policy::str() const {
   return "";
 }
 
+FlowMode parse_flow_mode(std::string_view text) {
+  if (text == "free-blocks") return FlowMode::FreeBlocks;
+  if (text == "reference") return FlowMode::Reference;
+  throw std::invalid_argument(fmt::format("unknown FLOW mode \"{}\": allowed free-blocks, reference", text));
+}
+
+const char* flow_mode_name(FlowMode mode) { return mode == FlowMode::Reference ? "reference" : "free-blocks"; }
+
 std::vector<nm::Pattern> default_candidates() { return {{2, 4}, {4, 4}, {2, 8}, {4, 8}, {8, 8}}; }
 
 std::vector<int> dense_blocks(const PolicyOptions& options, int n_blocks) {
@@ -41,9 +59,8 @@ Selection select_patterns(const Policy& policy, const PolicyOptions& options, in
   switch (policy.kind) {
     case PolicyKind::Dense: {
       // Shown as Mmax:Mmax, like the dense blocks of the other policies.
-      int m_max = 1;
-      for (const nm::Pattern& c : options.candidates) m_max = std::max(m_max, c.m);
-      return select_uniform(n_blocks, nm::Pattern{m_max, m_max});
+      const int m = max_m(options.candidates);
+      return select_uniform(n_blocks, nm::Pattern{m, m});
     }
     case PolicyKind::Uniform:
       return select_uniform(n_blocks, policy.uniform_pattern, dense_blocks(options, n_blocks));
@@ -63,8 +80,30 @@ Selection select_patterns(const Policy& policy, const PolicyOptions& options, in
       problem.target_sparsity = options.sparsity;
       problem.alpha = options.alpha;
       problem.beta = options.beta;
-      problem.dense_blocks = dense_blocks(options, n_blocks);
-      return select_flow(problem);
+      const std::vector<int> held = dense_blocks(options, n_blocks);
+      if (options.flow_mode == FlowMode::FreeBlocks) {
+        problem.dense_blocks = held;
+        return select_flow(problem);
+      }
+      Selection s = select_flow(problem);  // over every block; objective as solved
+      const int m = max_m(options.candidates);
+      for (int b : held) {
+        if (b < 0 || b >= n_blocks)
+          throw std::invalid_argument(fmt::format("dense block {} outside 0..{}", b, n_blocks - 1));
+        s.patterns[b] = nm::Pattern{m, m};
+      }
+      double all = 0, free = 0;
+      int free_blocks = 0;
+      for (int b = 0; b < n_blocks; ++b) {
+        all += s.patterns[b].sparsity();
+        if (std::find(held.begin(), held.end(), b) == held.end()) {
+          free += s.patterns[b].sparsity();
+          ++free_blocks;
+        }
+      }
+      s.sparsity_all = all / n_blocks;
+      s.sparsity_free = free_blocks > 0 ? free / free_blocks : 0.0;
+      return s;
     }
   }
   throw std::logic_error("unhandled policy kind");

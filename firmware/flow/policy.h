@@ -29,6 +29,16 @@ struct Policy {
 // FLOW's reference candidates: 2:4, 4:4, 2:8, 4:8, 8:8.
 std::vector<nm::Pattern> default_candidates();
 
+// How FLOW treats the blocks held dense:
+//   FreeBlocks  they are left out of the solve; the target is met exactly by the others
+//   Reference   as the authors' code: solve over all blocks, then force the held blocks
+//               dense, so the achieved sparsity ends up below the target
+enum class FlowMode { FreeBlocks, Reference };
+
+// "free-blocks" or "reference"; throws std::invalid_argument otherwise.
+FlowMode parse_flow_mode(std::string_view text);
+const char* flow_mode_name(FlowMode mode);
+
 struct PolicyOptions {
   double sparsity = 0.5;  // owl, flow: target mean sparsity of the blocks not held dense
   std::optional<std::vector<int>> dense_blocks;  // held dense; unset = first and last block
@@ -36,6 +46,7 @@ struct PolicyOptions {
   double flow_h = 0.5;
   double alpha = 1.0;
   double beta = 4.0;
+  FlowMode flow_mode = FlowMode::FreeBlocks;
   std::vector<nm::Pattern> candidates = default_candidates();
   // OWL-style baseline: M = owl_m with the candidates' N for that M; OWL paper's
   // outlier multiplier and lambda.

@@ -9,35 +9,49 @@
 
 namespace flexcim::llm {
 
-ChannelStats collect_channel_stats(const Model& model,
-                                   const std::vector<std::vector<int>>& sequences) {
+ChannelStats calibrate_blocks(Model& model, const std::vector<std::vector<int>>& sequences,
+                              const std::function<void(int block, const ChannelStats& stats)>& after_block) {
   const Config& c = model.config;
+  if (sequences.empty()) throw std::invalid_argument("calibration needs at least one sequence");
   ChannelStats stats;
   stats.mean_sq.resize(c.n_layers);
   for (int b = 0; b < c.n_layers; ++b)
     for (int s = 0; s < kSublayers; ++s) stats.mean_sq[b][s].assign(model.linear(b, s).in, 0.0);
 
-  const LinearFn dense = float_linear(model);
-  const LinearFn recording = [&](int block, int sublayer, const float* x, float* y) {
+  const LinearFn linear = float_linear(model);
+  const LinearFn recording = [&](int block, int sublayer, const float* x, float* y, int tokens) {
     std::vector<double>& sum_sq = stats.mean_sq[block][sublayer];
-    for (size_t j = 0; j < sum_sq.size(); ++j) sum_sq[j] += double(x[j]) * double(x[j]);
-    dense(block, sublayer, x, y);
-  };
-  for (const auto& sequence : sequences) {
-    if (sequence.size() < 2)
-      throw std::invalid_argument(
-          fmt::format("calibration sequence of {} tokens: needs at least 2", sequence.size()));
-    Transformer transformer(model, recording);
-    for (size_t pos = 0; pos + 1 < sequence.size(); ++pos) {
-      transformer.forward(sequence[pos], int(pos));
-      ++stats.tokens;
+    for (int t = 0; t < tokens; ++t) {
+      const float* xt = x + size_t(t) * sum_sq.size();
+      for (size_t j = 0; j < sum_sq.size(); ++j) sum_sq[j] += double(xt[j]) * double(xt[j]);
     }
+    linear(block, sublayer, x, y, tokens);
+  };
+  Transformer record(model, recording), run(model, linear);
+
+  // The residual stream of every sequence at the current block's input.
+  std::vector<std::vector<float>> streams;
+  for (const auto& sequence : sequences) {
+    if (sequence.empty()) throw std::invalid_argument("empty calibration sequence");
+    streams.push_back(run.embed(sequence));
+    stats.tokens += long(sequence.size());
   }
-  if (stats.tokens == 0) throw std::invalid_argument("calibration needs at least one sequence");
-  for (auto& block : stats.mean_sq)
-    for (auto& sublayer : block)
-      for (double& v : sublayer) v /= double(stats.tokens);
+  for (int b = 0; b < c.n_layers; ++b) {
+    for (const std::vector<float>& x : streams) {
+      std::vector<float> scratch = x;
+      record.run_block(b, scratch, 0);
+    }
+    for (int s = 0; s < kSublayers; ++s)
+      for (double& v : stats.mean_sq[b][s]) v /= double(stats.tokens);
+    if (after_block) after_block(b, stats);
+    for (std::vector<float>& x : streams) run.run_block(b, x, 0);
+  }
   return stats;
+}
+
+ChannelStats collect_channel_stats(const Model& model, const std::vector<std::vector<int>>& sequences) {
+  Model copy = model;
+  return calibrate_blocks(copy, sequences);
 }
 
 std::vector<float> wanda_scores(const Model& model, const ChannelStats& stats, int block,

@@ -5,21 +5,19 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "llm/pruned_model.h"
 #include "llm/transformer.h"
 
 namespace flexcim::llm {
 namespace {
 
-std::vector<double> log_softmax(const std::vector<float>& logits) {
+void log_softmax(const float* logits, int n, std::vector<double>& out) {
   double max = logits[0];
-  for (float v : logits) max = std::max(max, double(v));
+  for (int i = 1; i < n; ++i) max = std::max(max, double(logits[i]));
   double sum = 0.0;
-  for (float v : logits) sum += std::exp(double(v) - max);
+  for (int i = 0; i < n; ++i) sum += std::exp(double(logits[i]) - max);
   const double log_sum = max + std::log(sum);
-  std::vector<double> out(logits.size());
-  for (size_t i = 0; i < logits.size(); ++i) out[i] = double(logits[i]) - log_sum;
-  return out;
+  out.resize(n);
+  for (int i = 0; i < n; ++i) out[i] = double(logits[i]) - log_sum;
 }
 
 // KL(p || q) for log-probabilities.
@@ -29,57 +27,74 @@ double kl_divergence(const std::vector<double>& log_p, const std::vector<double>
   return kl;
 }
 
-}  // namespace
-
-ChannelStats calibrate(const Model& model, const SequenceSet& calibration, float temperature) {
-  return collect_channel_stats(
-      model, sample_sequences(model, calibration.count, calibration.length, calibration.seed,
-                              temperature));
+bool needs_statistics(const flow::Policy& p) {
+  return p.kind == flow::PolicyKind::Owl || p.kind == flow::PolicyKind::Flow;
 }
 
-EvalResult evaluate(const Model& model, const EvalOptions& options) {
-  if (options.col_block < 1)
-    throw std::invalid_argument(fmt::format("col_block {} must be >= 1", options.col_block));
+}  // namespace
+
+EvalResult evaluate(const Model& model, const Sequences& calibration, const Sequences& evaluation,
+                    const EvalOptions& options) {
+  if (options.col_block < 1) throw std::invalid_argument(fmt::format("col_block {} must be >= 1", options.col_block));
+  if (evaluation.empty()) throw std::invalid_argument("evaluation needs at least one sequence");
   EvalResult r;
-  const ChannelStats stats = calibrate(model, options.calibration, options.sample_temperature);
-  r.selection = select_patterns(model, stats, options.policy, options.policy_options);
+  const int n_blocks = model.config.n_layers;
+  if (needs_statistics(options.policy)) {
+    const ChannelStats stats = collect_channel_stats(model, calibration);
+    r.selection = select_patterns(model, stats, options.policy, options.policy_options);
+  } else {
+    r.selection = flow::select_patterns(options.policy, options.policy_options, n_blocks, {});
+  }
+  const bool dense = options.policy.kind == flow::PolicyKind::Dense;
   const PrunedModel pruned =
-      prune_model(model, stats, r.selection.patterns, options.prune_mode, options.col_block);
+      dense ? unpruned(model, r.selection.patterns)
+            : prune_sequential(model, calibration, r.selection.patterns, options.prune_mode, options.col_block);
+  r.block_sparsity = pruned.block_sparsity;
   r.sparsity = pruned.sparsity;
 
   HostInt8Gemm host_gemm;
   const std::vector<std::vector<QuantLayer>> layers =
       options.int8 ? quantize_model(pruned) : std::vector<std::vector<QuantLayer>>{};
   const LinearFn pruned_linear =
-      options.int8 ? int8_linear(layers, options.gemm ? *options.gemm : host_gemm)
-                   : float_linear(pruned.model);
+      options.int8 ? int8_linear(layers, options.gemm ? *options.gemm : host_gemm) : float_linear(pruned.model);
+  const bool same_model = dense && !options.int8;  // the dense pass gives both
 
-  const auto sequences =
-      sample_sequences(model, options.evaluation.count, options.evaluation.length,
-                       options.evaluation.seed, options.sample_temperature);
+  const int vocab = model.config.vocab_size;
   double kl = 0.0, ce = 0.0, dense_ce = 0.0;
   long agree = 0;
-  for (const auto& sequence : sequences) {
-    Transformer dense(model);
-    Transformer sparse(pruned.model, pruned_linear);
-    for (size_t pos = 0; pos + 1 < sequence.size(); ++pos) {
-      const std::vector<float>& dense_logits = dense.forward(sequence[pos], int(pos));
-      const std::vector<float>& sparse_logits = sparse.forward(sequence[pos], int(pos));
-      const std::vector<double> log_p = log_softmax(dense_logits);
-      const std::vector<double> log_q = log_softmax(sparse_logits);
+  std::vector<double> log_p, log_q;
+  for (const std::vector<int>& sequence : evaluation) {
+    if (sequence.size() < 2) continue;  // nothing to predict
+    const std::vector<int> inputs(sequence.begin(), sequence.end() - 1);
+    Transformer dense_model(model);
+    const std::vector<float> dense_logits = dense_model.forward(inputs, 0);
+    std::vector<float> sparse_logits;
+    if (!same_model) {
+      Transformer sparse_model(pruned.model, pruned_linear);
+      sparse_logits = sparse_model.forward(inputs, 0);
+    }
+    const std::vector<float>& q_logits = same_model ? dense_logits : sparse_logits;
+    for (size_t pos = 0; pos < inputs.size(); ++pos) {
+      const float* p_row = dense_logits.data() + pos * vocab;
+      const float* q_row = q_logits.data() + pos * vocab;
+      log_softmax(p_row, vocab, log_p);
+      log_softmax(q_row, vocab, log_q);
       const int next = sequence[pos + 1];
       kl += kl_divergence(log_p, log_q);
       ce -= log_q[next];
       dense_ce -= log_p[next];
-      const int n = int(dense_logits.size());
-      agree += argmax(dense_logits.data(), n) == argmax(sparse_logits.data(), n);
+      agree += argmax(p_row, vocab) == argmax(q_row, vocab);
       ++r.tokens;
     }
+    ++r.stories;
   }
+  if (r.tokens == 0) throw std::invalid_argument("the evaluation sequences have no token to predict");
   r.kl = kl / double(r.tokens);
   r.top1 = double(agree) / double(r.tokens);
   r.cross_entropy = ce / double(r.tokens);
+  r.perplexity = std::exp(r.cross_entropy);
   r.dense_cross_entropy = dense_ce / double(r.tokens);
+  r.dense_perplexity = std::exp(r.dense_cross_entropy);
   return r;
 }
 

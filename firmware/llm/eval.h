@@ -1,24 +1,24 @@
 #pragma once
-// Accuracy of a pruned (optionally int8) model against the dense float model on
-// token sequences the dense model sampled itself (stories260K has no tokenizer here):
-// both models are teacher-forced over the same tokens and compared per position.
-
-#include <cstdint>
+// Accuracy of a pruned (optionally int8) model on text (DESIGN.md section 5): every
+// evaluation sequence ([BOS] + encode(story), see text.h) is fed to the pruned and the
+// dense float model; at every position but the last each predicts the next token.
+//   CE   = mean over all predicted tokens of -log p_pruned(next token)  (nats/token)
+//   ppl  = exp(CE)
+//   KL   = mean over the same positions of KL(p_dense || p_pruned)
+//   top1 = fraction of those positions where both models' most likely tokens agree
+// Selection statistics come from a dense pass over the calibration sequences; pruning
+// is sequential (prune_sequential).
 
 #include "flow/selection.h"
 #include "llm/model.h"
 #include "llm/policy.h"
+#include "llm/pruned_model.h"
 #include "llm/quant.h"
 #include "nm/prune.h"
 
 namespace flexcim::llm {
 
-// `count` sequences of BOS + `length` tokens sampled with `seed` (see sample_sequences).
-struct SequenceSet {
-  int count = 8;
-  int length = 64;
-  uint64_t seed = 1;
-};
+using Sequences = std::vector<std::vector<int>>;
 
 struct EvalOptions {
   flow::Policy policy;
@@ -27,24 +27,26 @@ struct EvalOptions {
   int col_block = 32;        // rows sharing pair selects in HwAware mode (FlexCiM C)
   bool int8 = false;         // run the pruned model's linears in int8 (quant.h)
   Int8Gemm* gemm = nullptr;  // where those int8 GEMMs run; nullptr = HostInt8Gemm
-  SequenceSet calibration{8, 64, 1};
-  SequenceSet evaluation{8, 64, 2};
-  float sample_temperature = 1.0f;  // for sampling both sequence sets
 };
 
 struct EvalResult {
-  double kl = 0;                   // mean per-token KL(dense || pruned), nats
-  double top1 = 0;                 // fraction of positions whose argmax tokens agree
-  double cross_entropy = 0;        // pruned model on the sampled next tokens, nats/token
-  double dense_cross_entropy = 0;  // the same for the dense model, for reference
-  double sparsity = 0;             // achieved: pruned fraction of all linear weights
+  double cross_entropy = 0;        // pruned model, nats/token
+  double perplexity = 0;           // exp(cross_entropy)
+  double kl = 0;                   // nats/token
+  double top1 = 0;
+  double dense_cross_entropy = 0;  // the dense float model on the same tokens
+  double dense_perplexity = 0;
+  long tokens = 0;                 // predicted tokens
+  int stories = 0;
   flow::Selection selection;       // per-block patterns and the nominal sparsities
-  long tokens = 0;                 // positions compared
+  std::vector<double> block_sparsity;  // achieved, per block
+  double sparsity = 0;             // achieved: pruned fraction of all linear weights
 };
 
-// Calibration statistics from options.calibration (sampled from the dense model).
-ChannelStats calibrate(const Model& model, const SequenceSet& calibration, float temperature);
-
-EvalResult evaluate(const Model& model, const EvalOptions& options);
+// Selects patterns with the policy (statistics from `calibration`, unused for the
+// dense and uniform policies), prunes sequentially on `calibration`, and measures on
+// `evaluation`.
+EvalResult evaluate(const Model& model, const Sequences& calibration, const Sequences& evaluation,
+                    const EvalOptions& options);
 
 }  // namespace flexcim::llm

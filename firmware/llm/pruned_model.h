@@ -17,13 +17,18 @@ struct PrunedModel {
   std::vector<nm::Pattern> patterns;  // per block; dense blocks have n == m
   // keep[block][sublayer]: [out][in] mask, 1 = kept.
   std::vector<std::array<std::vector<uint8_t>, kSublayers>> keep;
-  double sparsity = 0;  // pruned fraction of all linear weights of all blocks
+  std::vector<double> block_sparsity;  // pruned fraction of each block's linear weights
+  double sparsity = 0;                 // pruned fraction of all linear weights of all blocks
 };
 
-// Prunes every block to patterns[block] (nm::prune_mask with `mode`; col_block is the
-// FlexCiM column block the HwAware mode shares pair selects over).
-PrunedModel prune_model(const Model& dense, const ChannelStats& stats,
-                        const std::vector<nm::Pattern>& patterns, nm::PruneMode mode,
-                        int col_block);
+// Prunes block by block as Wanda does: block b's statistics come from the calibration
+// sequences run through blocks 0..b-1 already pruned (calibrate_blocks), then block b
+// is pruned to patterns[b] (nm::prune_mask with `mode`; col_block is the FlexCiM column
+// block the HwAware mode shares pair selects over).
+PrunedModel prune_sequential(const Model& dense, const std::vector<std::vector<int>>& calibration,
+                             const std::vector<nm::Pattern>& patterns, nm::PruneMode mode, int col_block);
+
+// `dense` as a PrunedModel that keeps every weight (patterns: the dense blocks' n == m).
+PrunedModel unpruned(const Model& dense, const std::vector<nm::Pattern>& patterns);
 
 }  // namespace flexcim::llm

@@ -85,13 +85,19 @@ void HostInt8Gemm::run(const QuantLayer& layer, const int8_t* x, int tokens, int
 }
 
 LinearFn int8_linear(const std::vector<std::vector<QuantLayer>>& layers, Int8Gemm& gemm) {
-  return [&layers, &gemm](int block, int sublayer, const float* x, float* y) {
+  return [&layers, &gemm](int block, int sublayer, const float* x, float* y, int tokens) {
     const QuantLayer& l = layers.at(block).at(sublayer);
-    std::vector<int8_t> xq(l.in);
-    std::vector<int32_t> acc(l.out);
-    const float x_scale = quantize_activations(x, l.in, xq.data());
-    gemm.run(l, xq.data(), 1, acc.data());
-    for (int o = 0; o < l.out; ++o) y[o] = float(acc[o]) * x_scale * l.scales[o];
+    std::vector<int8_t> xq(size_t(tokens) * l.in);
+    std::vector<int32_t> acc(size_t(tokens) * l.out);
+    std::vector<float> x_scale(tokens);
+    for (int t = 0; t < tokens; ++t)
+      x_scale[t] = quantize_activations(x + size_t(t) * l.in, l.in, xq.data() + size_t(t) * l.in);
+    gemm.run(l, xq.data(), tokens, acc.data());
+    for (int t = 0; t < tokens; ++t)
+      for (int o = 0; o < l.out; ++o) {
+        const size_t i = size_t(t) * l.out + o;
+        y[i] = float(acc[i]) * x_scale[t] * l.scales[o];
+      }
   };
 }
 

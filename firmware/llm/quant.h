@@ -56,8 +56,9 @@ class HostInt8Gemm : public Int8Gemm {
   void run(const QuantLayer& layer, const int8_t* x, int tokens, int32_t* y) override;
 };
 
-// A LinearFn running layers[block][sublayer] on `gemm`, one call per linear per token;
-// `layers` and `gemm` must outlive it.
+// A LinearFn running layers[block][sublayer] on `gemm`, one GEMM per linear per chunk
+// of tokens (each token quantised with its own scale); `layers` and `gemm` must
+// outlive it.
 LinearFn int8_linear(const std::vector<std::vector<QuantLayer>>& layers, Int8Gemm& gemm);
 
 }  // namespace flexcim::llm

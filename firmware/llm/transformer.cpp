@@ -51,19 +51,40 @@ float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
 }  // namespace
 
-void matmul(float* y, const float* x, const float* w, int out, int in) {
-  for (int o = 0; o < out; ++o) {
-    float sum = 0.0f;
-    const float* row = w + size_t(o) * in;
-    for (int j = 0; j < in; ++j) sum += row[j] * x[j];
-    y[o] = sum;
+void matmul(float* y, const float* x, const float* w, int out, int in, int tokens) {
+  for (int t = 0; t < tokens; ++t) {
+    const float* xt = x + size_t(t) * in;
+    float* yt = y + size_t(t) * out;
+    int o = 0;
+    // Four rows at a time: four independent sums, each still in input order.
+    for (; o + 4 <= out; o += 4) {
+      const float* r0 = w + size_t(o) * in;
+      const float *r1 = r0 + in, *r2 = r1 + in, *r3 = r2 + in;
+      float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+      for (int j = 0; j < in; ++j) {
+        s0 += r0[j] * xt[j];
+        s1 += r1[j] * xt[j];
+        s2 += r2[j] * xt[j];
+        s3 += r3[j] * xt[j];
+      }
+      yt[o] = s0;
+      yt[o + 1] = s1;
+      yt[o + 2] = s2;
+      yt[o + 3] = s3;
+    }
+    for (; o < out; ++o) {
+      const float* row = w + size_t(o) * in;
+      float sum = 0.0f;
+      for (int j = 0; j < in; ++j) sum += row[j] * xt[j];
+      yt[o] = sum;
+    }
   }
 }
 
 LinearFn float_linear(const Model& model) {
-  return [&model](int block, int sublayer, const float* x, float* y) {
+  return [&model](int block, int sublayer, const float* x, float* y, int tokens) {
     const LinearView l = model.linear(block, sublayer);
-    matmul(y, x, l.w, l.out, l.in);
+    matmul(y, x, l.w, l.out, l.in, tokens);
   };
 }
 
@@ -72,82 +93,117 @@ Transformer::Transformer(const Model& model, LinearFn linear)
   validate(model);
   const Config& c = model.config;
   const size_t cache = size_t(c.n_layers) * c.seq_len * c.kv_dim();
-  x_.resize(c.dim);
-  xb_.resize(c.dim);
-  xb2_.resize(c.dim);
-  q_.resize(c.dim);
   att_.resize(c.seq_len);
-  hb_.resize(c.hidden_dim);
-  hb2_.resize(c.hidden_dim);
   key_cache_.resize(cache);
   value_cache_.resize(cache);
-  logits_.resize(c.vocab_size);
 }
 
-const std::vector<float>& Transformer::forward(int token, int pos) {
+void Transformer::check_positions(size_t tokens, int start_pos) const {
   const Config& c = model_.config;
-  if (token < 0 || token >= c.vocab_size)
-    throw std::out_of_range(fmt::format("token {} outside 0..{}", token, c.vocab_size - 1));
-  if (pos < 0 || pos >= c.seq_len)
-    throw std::out_of_range(fmt::format("position {} outside 0..{}", pos, c.seq_len - 1));
+  if (start_pos < 0 || tokens > size_t(c.seq_len) || start_pos > c.seq_len - int(tokens))
+    throw std::out_of_range(fmt::format("{} tokens from position {}: positions must lie in 0..{}", tokens, start_pos,
+                                        c.seq_len - 1));
+}
 
-  const float* embedding = model_.token_embedding.data() + size_t(token) * c.dim;
-  x_.assign(embedding, embedding + c.dim);
-  for (int b = 0; b < c.n_layers; ++b) {
-    attention(b, pos);
-    feed_forward(b);
+std::vector<float> Transformer::embed(const std::vector<int>& tokens) const {
+  const Config& c = model_.config;
+  std::vector<float> x(tokens.size() * c.dim);
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const int token = tokens[t];
+    if (token < 0 || token >= c.vocab_size)
+      throw std::out_of_range(fmt::format("token {} outside 0..{}", token, c.vocab_size - 1));
+    const float* embedding = model_.token_embedding.data() + size_t(token) * c.dim;
+    std::copy(embedding, embedding + c.dim, x.begin() + std::ptrdiff_t(t * c.dim));
   }
-  rmsnorm(x_.data(), x_.data(), model_.rms_final.data(), c.dim);
-  matmul(logits_.data(), x_.data(), model_.classifier(), c.vocab_size, c.dim);
+  return x;
+}
+
+void Transformer::run_block(int block, std::vector<float>& x, int start_pos) {
+  const int dim = model_.config.dim;
+  const int n = int(x.size() / dim);
+  check_positions(size_t(n), start_pos);
+  attention(block, x, n, start_pos);
+  feed_forward(block, x, n);
+}
+
+const std::vector<float>& Transformer::forward(const std::vector<int>& tokens, int start_pos) {
+  const Config& c = model_.config;
+  check_positions(tokens.size(), start_pos);
+  std::vector<float> x = embed(tokens);
+  const int n = int(tokens.size());
+  for (int b = 0; b < c.n_layers; ++b) {
+    attention(b, x, n, start_pos);
+    feed_forward(b, x, n);
+  }
+  for (int t = 0; t < n; ++t) {
+    float* xt = x.data() + size_t(t) * c.dim;
+    rmsnorm(xt, xt, model_.rms_final.data(), c.dim);
+  }
+  logits_.resize(size_t(n) * c.vocab_size);
+  matmul(logits_.data(), x.data(), model_.classifier(), c.vocab_size, c.dim, n);
   return logits_;
 }
 
-void Transformer::attention(int block, int pos) {
+void Transformer::attention(int block, std::vector<float>& x, int n, int start_pos) {
   const Config& c = model_.config;
   const BlockWeights& w = model_.blocks[block];
-  const int kv_dim = c.kv_dim(), head_size = c.head_size();
+  const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
   const int kv_mul = c.n_heads / c.n_kv_heads;  // query heads per key/value head
   const size_t layer_offset = size_t(block) * c.seq_len * kv_dim;
-  float* k = key_cache_.data() + layer_offset + size_t(pos) * kv_dim;
-  float* v = value_cache_.data() + layer_offset + size_t(pos) * kv_dim;
+  float* keys = key_cache_.data() + layer_offset;
+  float* values = value_cache_.data() + layer_offset;
 
-  rmsnorm(xb_.data(), x_.data(), w.rms_att.data(), c.dim);
-  linear_(block, kWq, xb_.data(), q_.data());
-  linear_(block, kWk, xb_.data(), k);
-  linear_(block, kWv, xb_.data(), v);
-  rope(q_.data(), k, pos, c);
+  xb_.resize(size_t(n) * dim);
+  xb2_.resize(size_t(n) * dim);
+  q_.resize(size_t(n) * dim);
+  for (int t = 0; t < n; ++t) rmsnorm(&xb_[size_t(t) * dim], &x[size_t(t) * dim], w.rms_att.data(), dim);
+  linear_(block, kWq, xb_.data(), q_.data(), n);
+  linear_(block, kWk, xb_.data(), keys + size_t(start_pos) * kv_dim, n);
+  linear_(block, kWv, xb_.data(), values + size_t(start_pos) * kv_dim, n);
 
   const float scale = 1.0f / std::sqrt(float(head_size));
-  for (int h = 0; h < c.n_heads; ++h) {
-    const float* q = q_.data() + h * head_size;
-    const size_t kv_offset = size_t(h / kv_mul) * head_size;
-    for (int t = 0; t <= pos; ++t) {
-      const float* key = key_cache_.data() + layer_offset + size_t(t) * kv_dim + kv_offset;
-      float score = 0.0f;
-      for (int i = 0; i < head_size; ++i) score += q[i] * key[i];
-      att_[t] = score * scale;
-    }
-    softmax(att_.data(), pos + 1);
-    float* out = xb_.data() + h * head_size;
-    std::fill(out, out + head_size, 0.0f);
-    for (int t = 0; t <= pos; ++t) {
-      const float* value = value_cache_.data() + layer_offset + size_t(t) * kv_dim + kv_offset;
-      for (int i = 0; i < head_size; ++i) out[i] += att_[t] * value[i];
+  for (int t = 0; t < n; ++t) {
+    const int pos = start_pos + t;
+    rope(&q_[size_t(t) * dim], keys + size_t(pos) * kv_dim, pos, c);
+  }
+  for (int t = 0; t < n; ++t) {
+    const int pos = start_pos + t;
+    for (int h = 0; h < c.n_heads; ++h) {
+      const float* q = &q_[size_t(t) * dim + size_t(h) * head_size];
+      const size_t kv_offset = size_t(h / kv_mul) * head_size;
+      for (int p = 0; p <= pos; ++p) {
+        const float* key = keys + size_t(p) * kv_dim + kv_offset;
+        float score = 0.0f;
+        for (int i = 0; i < head_size; ++i) score += q[i] * key[i];
+        att_[p] = score * scale;
+      }
+      softmax(att_.data(), pos + 1);
+      float* out = &xb_[size_t(t) * dim + size_t(h) * head_size];
+      std::fill(out, out + head_size, 0.0f);
+      for (int p = 0; p <= pos; ++p) {
+        const float* value = values + size_t(p) * kv_dim + kv_offset;
+        for (int i = 0; i < head_size; ++i) out[i] += att_[p] * value[i];
+      }
     }
   }
 
-  linear_(block, kWo, xb_.data(), xb2_.data());
-  for (int i = 0; i < c.dim; ++i) x_[i] += xb2_[i];
+  linear_(block, kWo, xb_.data(), xb2_.data(), n);
+  for (size_t i = 0; i < size_t(n) * dim; ++i) x[i] += xb2_[i];
 }
 
-void Transformer::feed_forward(int block) {
+void Transformer::feed_forward(int block, std::vector<float>& x, int n) {
   const Config& c = model_.config;
-  rmsnorm(xb_.data(), x_.data(), model_.blocks[block].rms_ffn.data(), c.dim);
-  linear_(block, kW1, xb_.data(), hb_.data());
-  linear_(block, kW3, xb_.data(), hb2_.data());
-  for (int i = 0; i < c.hidden_dim; ++i) hb_[i] = silu(hb_[i]) * hb2_[i];
-  linear_(block, kW2, hb_.data(), xb2_.data());
-  for (int i = 0; i < c.dim; ++i) x_[i] += xb2_[i];
+  const int dim = c.dim;
+  const size_t hidden = size_t(n) * c.hidden_dim;
+  hb_.resize(hidden);
+  hb2_.resize(hidden);
+  for (int t = 0; t < n; ++t)
+    rmsnorm(&xb_[size_t(t) * dim], &x[size_t(t) * dim], model_.blocks[block].rms_ffn.data(), dim);
+  linear_(block, kW1, xb_.data(), hb_.data(), n);
+  linear_(block, kW3, xb_.data(), hb2_.data(), n);
+  for (size_t i = 0; i < hidden; ++i) hb_[i] = silu(hb_[i]) * hb2_[i];
+  linear_(block, kW2, hb_.data(), xb2_.data(), n);
+  for (size_t i = 0; i < size_t(n) * dim; ++i) x[i] += xb2_[i];
 }
 
 int argmax(const float* v, int n) {
@@ -185,43 +241,26 @@ int Sampler::sample(const std::vector<float>& logits) {
   return n - 1;  // rounding left the coin just above the total
 }
 
-namespace {
-
-// Continues `sampler`'s stream: `steps` tokens after BOS.
-std::vector<int> sample_after_bos(const Model& model, int steps, Sampler& sampler) {
+std::vector<int> generate(const Model& model, const std::vector<int>& prompt, int steps, float temperature,
+                          uint64_t seed) {
+  if (prompt.empty() || prompt[0] != kBosToken)
+    throw std::invalid_argument(fmt::format("the prompt must start with BOS ({})", kBosToken));
   if (steps < 0 || steps > model.config.seq_len)
     throw std::invalid_argument(
         fmt::format("{} steps outside 0..{} (the model's seq_len)", steps, model.config.seq_len));
+  if (steps < int(prompt.size()) - 1)
+    throw std::invalid_argument(
+        fmt::format("{} steps do not reach the end of the {}-token prompt (BOS included)", steps, prompt.size()));
+  Sampler sampler(temperature, seed);
   Transformer transformer(model);
-  std::vector<int> tokens;
-  int token = kBosToken;
+  std::vector<int> tokens = {prompt[0]};
   for (int pos = 0; pos < steps; ++pos) {
-    token = sampler.sample(transformer.forward(token, pos));
-    tokens.push_back(token);
+    const std::vector<float>& logits = transformer.forward({tokens.back()}, pos);
+    const int next = size_t(pos) + 1 < prompt.size() ? prompt[pos + 1] : sampler.sample(logits);
+    if (next == kBosToken) break;  // BOS delimits sequences
+    tokens.push_back(next);
   }
   return tokens;
-}
-
-}  // namespace
-
-std::vector<int> generate(const Model& model, int steps, float temperature, uint64_t seed) {
-  Sampler sampler(temperature, seed);
-  return sample_after_bos(model, steps, sampler);
-}
-
-std::vector<std::vector<int>> sample_sequences(const Model& model, int count, int length,
-                                               uint64_t seed, float temperature) {
-  if (count < 1) throw std::invalid_argument(fmt::format("sequence count {} must be >= 1", count));
-  if (length < 1) throw std::invalid_argument(fmt::format("sequence length {} must be >= 1", length));
-  Sampler sampler(temperature, seed);
-  std::vector<std::vector<int>> sequences;
-  for (int i = 0; i < count; ++i) {
-    std::vector<int> s = {kBosToken};
-    const std::vector<int> tokens = sample_after_bos(model, length, sampler);
-    s.insert(s.end(), tokens.begin(), tokens.end());
-    sequences.push_back(std::move(s));
-  }
-  return sequences;
 }
 
 }  // namespace flexcim::llm

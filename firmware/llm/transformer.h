@@ -16,42 +16,51 @@ namespace flexcim::llm {
 
 constexpr int kBosToken = 1;  // llama2.c's beginning-of-sequence token
 
-// y[out] = W[out][in] x[in] for one token.
-using LinearFn = std::function<void(int block, int sublayer, const float* x, float* y)>;
+// y[t][out] = W[out][in] x[t][in] for t < tokens (row-major, one row per token).
+using LinearFn = std::function<void(int block, int sublayer, const float* x, float* y, int tokens)>;
 
-// y = W x, W row-major [out][in].
-void matmul(float* y, const float* x, const float* w, int out, int in);
+// y[t] = W x[t] for t < tokens, W row-major [out][in]; each sum runs over in in order.
+void matmul(float* y, const float* x, const float* w, int out, int in, int tokens = 1);
 
 // The dense float linear layers of `model` (which must outlive the function).
 LinearFn float_linear(const Model& model);
 
-// One decoding context: processes tokens position by position and keeps the KV cache.
-// `model` must outlive the Transformer.
+// One decoding context with its KV cache. Tokens go through the model a chunk at a
+// time (one token when decoding, a whole sequence when evaluating or calibrating),
+// block by block; every token gets the same arithmetic either way. `model` must
+// outlive the Transformer.
 class Transformer {
  public:
   explicit Transformer(const Model& model, LinearFn linear = {});
 
-  // Feeds `token` at position `pos` (0 <= pos < seq_len; positions before `pos` must
-  // have been fed already) and returns the next-token logits (vocab_size floats),
-  // valid until the next call.
-  const std::vector<float>& forward(int token, int pos);
+  // Feeds `tokens` at positions start_pos, start_pos + 1, ... (< seq_len; the positions
+  // before start_pos must have been fed already) and returns the next-token logits,
+  // [tokens.size()][vocab_size], valid until the next call.
+  const std::vector<float>& forward(const std::vector<int>& tokens, int start_pos);
+
+  // The steps of forward, for calibration block by block: the token embeddings
+  // ([n][dim]), then one block applied in place to the residual stream x of the n
+  // tokens at positions start_pos...
+  std::vector<float> embed(const std::vector<int>& tokens) const;
+  void run_block(int block, std::vector<float>& x, int start_pos);
 
  private:
-  void attention(int block, int pos);
-  void feed_forward(int block);
+  void check_positions(size_t tokens, int start_pos) const;
+  void attention(int block, std::vector<float>& x, int n, int start_pos);
+  void feed_forward(int block, std::vector<float>& x, int n);
 
   const Model& model_;
   LinearFn linear_;
-  std::vector<float> x_;       // residual stream (dim)
-  std::vector<float> xb_;      // normalised input / attention output (dim)
-  std::vector<float> xb2_;     // sublayer output before the residual add (dim)
-  std::vector<float> q_;       // query (dim)
-  std::vector<float> att_;     // attention scores of one head (seq_len)
-  std::vector<float> hb_;      // FFN gate (hidden_dim)
-  std::vector<float> hb2_;     // FFN up (hidden_dim)
+  // Work buffers, resized per chunk of n tokens.
+  std::vector<float> xb_;           // normalised input / attention output [n][dim]
+  std::vector<float> xb2_;          // sublayer output before the residual add [n][dim]
+  std::vector<float> q_;            // queries [n][dim]
+  std::vector<float> att_;          // attention scores of one head (seq_len)
+  std::vector<float> hb_;           // FFN gate [n][hidden_dim]
+  std::vector<float> hb2_;          // FFN up [n][hidden_dim]
   std::vector<float> key_cache_;    // [layer][seq_len][kv_dim]
   std::vector<float> value_cache_;  // [layer][seq_len][kv_dim]
-  std::vector<float> logits_;  // vocab_size
+  std::vector<float> logits_;       // [n][vocab_size]
 };
 
 // Index of the largest value (the first one on ties).
@@ -72,13 +81,10 @@ class Sampler {
   std::mt19937_64 rng_;
 };
 
-// `steps` tokens sampled after BOS (BOS itself is not included).
-std::vector<int> generate(const Model& model, int steps, float temperature, uint64_t seed);
-
-// `count` sequences of BOS followed by `length` tokens sampled at `temperature`, all
-// drawn from one Sampler seeded with `seed`. Calibration and evaluation data: the
-// tokenizer of stories260K is not available, so the model writes its own text.
-std::vector<std::vector<int>> sample_sequences(const Model& model, int count, int length,
-                                               uint64_t seed, float temperature = 1.0f);
+// llama2.c's generation loop: feeds `prompt` (which starts with BOS) from position 0
+// and, once the prompt is used up, samples the next token, until `steps` positions
+// have been run or BOS is sampled. Returns the prompt and the sampled tokens.
+std::vector<int> generate(const Model& model, const std::vector<int>& prompt, int steps, float temperature,
+                          uint64_t seed);
 
 }  // namespace flexcim::llm

@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
   }
   try {
     const auto model = flexcim::llm::load_checkpoint(argv[1]);
-    fmt::print("{}\n", fmt::join(flexcim::llm::generate(model, std::stoi(argv[2]), 0.0f, 1), " "));
+    const std::vector<int> tokens =
+        flexcim::llm::generate(model, {flexcim::llm::kBosToken}, std::stoi(argv[2]), 0.0f, 1);
+    fmt::print("{}\n", fmt::join(tokens.begin() + 1, tokens.end(), " "));  // after BOS
   } catch (const std::exception& e) {
     fmt::print(stderr, "llm_greedy_tokens: error: {}\n", e.what());
     return 2;

@@ -2,11 +2,14 @@
 // Small random LLaMA models built in memory, for tests that need no checkpoint file.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 
 #include "llm/checkpoint.h"
 #include "llm/model.h"
+#include "llm/text.h"
+#include "llm/tokenizer.h"
 
 namespace flexcim::llm::test_models {
 
@@ -55,6 +58,31 @@ inline const Model* stories260k() {
     return load_checkpoint(path);
   }();
   return model ? &*model : nullptr;
+}
+
+// tok512.bin beside stories260K.bin, or nullptr when the model is not found.
+inline const Tokenizer* tok512() {
+  static const std::optional<Tokenizer> tokenizer = []() -> std::optional<Tokenizer> {
+    try {
+      return Tokenizer::load(find_tokenizer("", find_model("")));
+    } catch (const CheckpointError&) {
+      return std::nullopt;
+    }
+  }();
+  return tokenizer ? &*tokenizer : nullptr;
+}
+
+// A text of ../shared/data (e.g. "tinystories-valid-eval.txt"), read once.
+inline const Text& shared_text(const std::string& name) {
+  static std::map<std::string, Text> texts;
+  auto it = texts.find(name);
+  if (it == texts.end()) it = texts.emplace(name, read_text(std::string(FLEXCIM_SOURCE_DIR) + "/../shared/data/" + name)).first;
+  return it->second;
+}
+
+// The first `count` stories of a shared text as the model's sequences.
+inline std::vector<std::vector<int>> shared_sequences(const std::string& name, int count) {
+  return tokenize_stories(*tok512(), shared_text(name), count, stories260k()->config.seq_len, "count");
 }
 
 }  // namespace flexcim::llm::test_models

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "llm/calibration.h"
+#include "llm/pruned_model.h"
 #include "llm/transformer.h"
 #include "llm_tiny_model.h"
 
@@ -46,8 +47,8 @@ double silu(double x) { return x / (1 + std::exp(-x)); }
 
 TEST(Calibration, MeanSquaredInputsByHand) {
   const Model m = hand_model();
-  // Each sequence feeds only its first token (the last token is never an input).
-  const ChannelStats stats = collect_channel_stats(m, {{0, 2}, {1, 0}});
+  // Two one-token sequences: both tokens sit at position 0.
+  const ChannelStats stats = collect_channel_stats(m, {{0}, {1}});
   EXPECT_EQ(stats.tokens, 2);
   const auto x0 = normalised(3, 4), x1 = normalised(1, -2);
   for (int j = 0; j < 2; ++j) {
@@ -63,7 +64,7 @@ TEST(Calibration, MeanSquaredInputsByHand) {
 
 TEST(Calibration, WandaScoresAndBlockOrder) {
   const Model m = hand_model();
-  const ChannelStats stats = collect_channel_stats(m, {{0, 2}, {1, 0}});
+  const ChannelStats stats = collect_channel_stats(m, {{0}, {1}});
   const std::vector<float> wq = wanda_scores(m, stats, 0, kWq);
   ASSERT_EQ(wq.size(), 4u);
   for (int o = 0; o < 2; ++o)
@@ -85,13 +86,43 @@ TEST(Calibration, WandaScoresAndBlockOrder) {
 
 TEST(Calibration, AveragesOverEveryPosition) {
   const Model m = test_models::random_model(test_models::tiny_config(), 3);
-  const auto seqs = sample_sequences(m, 2, 5, 1);
-  const ChannelStats stats = collect_channel_stats(m, seqs);
+  const ChannelStats stats = collect_channel_stats(m, {{1, 4, 9, 2, 7}, {1, 3, 3, 8, 5}});
   EXPECT_EQ(stats.tokens, 10);
   for (int b = 0; b < m.config.n_layers; ++b)
     for (int s = 0; s < kSublayers; ++s) {
       ASSERT_EQ(stats.mean_sq[b][s].size(), size_t(m.linear(b, s).in));
       for (double v : stats.mean_sq[b][s]) EXPECT_GT(v, 0.0);
     }
-  EXPECT_THROW(collect_channel_stats(m, {{1}}), std::invalid_argument);
+  EXPECT_THROW(collect_channel_stats(m, {}), std::invalid_argument);
+  EXPECT_THROW(collect_channel_stats(m, {{}}), std::invalid_argument);
+}
+
+// Wanda's sequential calibration: block 1's masks come from statistics taken on the
+// output of the already pruned block 0, not on the dense model's.
+TEST(Calibration, SequentialPruningCalibratesEachBlockOnThePrunedEarlierBlocks) {
+  const Model m = test_models::random_model(test_models::tiny_config(), 3);
+  const std::vector<std::vector<int>> seqs = {{1, 4, 9, 2, 7, 11}, {1, 3, 3, 8, 5, 20}};
+  const std::vector<flexcim::nm::Pattern> patterns = {{1, 4}, {2, 4}};
+  const auto mode = flexcim::nm::PruneMode::Unconstrained;
+  const PrunedModel p = prune_sequential(m, seqs, patterns, mode, 8);
+
+  const auto masks_from = [&](const Model& calibrated_on, int block) {
+    const ChannelStats stats = collect_channel_stats(calibrated_on, seqs);
+    std::array<std::vector<uint8_t>, kSublayers> keep;
+    for (int s = 0; s < kSublayers; ++s) {
+      const LinearView l = m.linear(block, s);
+      const std::vector<float> scores = wanda_scores(m, stats, block, s);
+      keep[s] = flexcim::nm::prune_mask(scores.data(), l.out, l.in, patterns[block], mode, 8);
+    }
+    return keep;
+  };
+  // Block 0 has no earlier block: the dense statistics.
+  EXPECT_EQ(p.keep[0], masks_from(m, 0));
+  // Block 1: the statistics of the model whose block 0 is pruned.
+  Model block0_pruned = m;
+  block0_pruned.blocks[0] = p.model.blocks[0];
+  EXPECT_EQ(p.keep[1], masks_from(block0_pruned, 1));
+  EXPECT_NE(p.keep[1], masks_from(m, 1)) << "the dense statistics would give other masks here";
+  EXPECT_DOUBLE_EQ(p.block_sparsity[0], 0.75);
+  EXPECT_DOUBLE_EQ(p.block_sparsity[1], 0.5);
 }

@@ -84,30 +84,28 @@ class CountingGemm : public Int8Gemm {
  public:
   void run(const QuantLayer& layer, const int8_t* x, int tokens, int32_t* y) override {
     ++calls;
-    EXPECT_EQ(tokens, 1);
+    EXPECT_EQ(tokens, expected_tokens);
     host.run(layer, x, tokens, y);
   }
   int calls = 0;
+  int expected_tokens = 1;
   HostInt8Gemm host;
 };
 
 }  // namespace
 
-TEST(Int8Linear, CloseToFloatAndOneGemmPerLinearPerToken) {
+TEST(Int8Linear, CloseToFloatAndOneGemmPerLinearPerChunk) {
   const Model m = test_models::random_model(test_models::tiny_config(), 3);
-  const ChannelStats stats = collect_channel_stats(m, sample_sequences(m, 1, 4, 1));
-  const PrunedModel unpruned =
-      prune_model(m, stats, std::vector<Pattern>(m.config.n_layers, Pattern{8, 8}),
-                  flexcim::nm::PruneMode::Unconstrained, 32);
-  ASSERT_EQ(unpruned.sparsity, 0.0);
-  const auto layers = quantize_model(unpruned);
+  const PrunedModel dense = unpruned(m, std::vector<Pattern>(m.config.n_layers, Pattern{8, 8}));
+  ASSERT_EQ(dense.sparsity, 0.0);
+  const auto layers = quantize_model(dense);
   CountingGemm gemm;
   Transformer int8(m, int8_linear(layers, gemm));
   Transformer fp(m);
   const int positions = 4;
   for (int pos = 0; pos < positions; ++pos) {
-    const std::vector<float> a = int8.forward(pos + 1, pos);
-    const std::vector<float>& b = fp.forward(pos + 1, pos);
+    const std::vector<float> a = int8.forward({pos + 1}, pos);
+    const std::vector<float>& b = fp.forward({pos + 1}, pos);
     double max_diff = 0, max_abs = 0;
     for (size_t i = 0; i < a.size(); ++i) {
       max_diff = std::max(max_diff, double(std::fabs(a[i] - b[i])));
@@ -117,4 +115,14 @@ TEST(Int8Linear, CloseToFloatAndOneGemmPerLinearPerToken) {
     EXPECT_GT(max_diff, 0.0) << "int8 differs from float at all";
   }
   EXPECT_EQ(gemm.calls, positions * m.config.n_layers * kSublayers);
+  // A chunk of tokens is one GEMM per linear, each token quantised on its own: the
+  // same logits as token by token.
+  gemm.expected_tokens = positions;
+  HostInt8Gemm host;
+  Transformer chunk(m, int8_linear(layers, gemm)), stepped(m, int8_linear(layers, host));
+  const std::vector<float> all = chunk.forward({1, 2, 3, 4}, 0);
+  for (int pos = 0; pos < positions; ++pos) {
+    const std::vector<float>& one = stepped.forward({pos + 1}, pos);
+    EXPECT_TRUE(std::equal(one.begin(), one.end(), all.begin() + pos * m.config.vocab_size)) << "position " << pos;
+  }
 }

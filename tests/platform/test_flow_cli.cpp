@@ -7,6 +7,8 @@
 //     block's N:M and stats.json reports it, down to the kept weights.
 // Model tests skip only when stories260K.bin is not found (FLEXCIM_SHARED_DIR).
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -19,6 +21,7 @@
 
 #include "flexcim_process.h"
 #include "llm/checkpoint.h"
+#include "llm/tokenizer.h"
 #include "temp_dir.h"
 
 namespace flexcim::test {
@@ -61,30 +64,83 @@ std::set<std::string> strings(const json& list) {
   return s;
 }
 
-// --- eval --on-platform -------------------------------------------------------
+// --- eval on text, --on-platform --------------------------------------------------
 
-// FLOW at 0.5 pruned hardware-aware, measured on 2 x 8 tokens.
-const std::vector<std::string> kEvalFlow = {"eval", "--policy", "flow", "--sparsity", "0.5", "--hw-aware",
-                                            "--eval-seqs", "2", "--eval-len", "8"};
+// Few stories keep these tests fast; the full protocol runs in scripts/eval-table.
+const std::vector<std::string> kShort = {"--stories", "2", "--calib-stories", "2"};
+// FLOW at 0.5 pruned hardware-aware.
+const std::vector<std::string> kEvalFlow = {"eval", "--policy", "flow", "--sparsity", "0.5", "--hw-aware"};
 
 std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
 
-TEST(FlowCli, EvalOnPlatformHasTheHostInt8AccuracyAndTheAcceleratorCost) {
-  const std::string model = stories260k_path();
-  if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
+constexpr const char* kEvalTextSha256 = "e26fb2990395ca5b9a63930b72ba78bbe47c2d4ce25a284bf0ba0e551cdea050";
+
+TEST(FlowCli, EvalJsonRecordsTheTextProtocol) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult host = run_flexcim(with(kEvalFlow, {"--int8", "--out", dir / "host"}), dir.path().string());
+  const ProcessResult r = run_flexcim(with(kEvalFlow, with(kShort, {"--out", dir / "out"})), dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ppl "), std::string::npos) << r.out;
+  const json j = read_json(dir / "out/eval.json");
+  EXPECT_EQ(j.at("stories"), 2);
+  EXPECT_NEAR(j.at("ppl").get<double>(), std::exp(j.at("ce").get<double>()), 1e-5 * j.at("ppl").get<double>());
+  EXPECT_GT(j.at("ce").get<double>(), j.at("dense_ce").get<double>());
+  EXPECT_GT(j.at("kl").get<double>(), 0.0);
+  EXPECT_LT(j.at("top1").get<double>(), 1.0);
+  const json& text = j.at("text");
+  EXPECT_EQ(text.at("sha256"), kEvalTextSha256);
+  EXPECT_EQ(text.at("stories"), 2);
+  // Every position but the last of each sequence predicts a token.
+  EXPECT_EQ(j.at("tokens").get<long>(), text.at("tokens").get<long>() - 2);
+  const json& calib = j.at("calibration");
+  EXPECT_EQ(calib.at("stories"), 2);
+  EXPECT_NE(calib.at("pruning_statistics").get<std::string>().find("already pruned earlier blocks"), std::string::npos);
+  EXPECT_NE(calib.at("selection_statistics").get<std::string>().find("dense"), std::string::npos);
+  ASSERT_EQ(j.at("blocks").size(), 5u);
+  double sum = 0;
+  for (const json& b : j.at("blocks")) sum += b.at("sparsity").get<double>();
+  EXPECT_NEAR(j.at("sparsity").get<double>(), sum / 5, 1e-5) << "the blocks have equal sizes";
+  EXPECT_EQ(j.at("blocks")[0].at("pattern"), "8:8");
+  EXPECT_EQ(j.at("blocks")[0].at("sparsity"), 0.0);
+  EXPECT_EQ(j.at("settings").at("flow").at("mode"), "free-blocks");
+}
+
+TEST(FlowCli, EvalReferenceModeForcesTheHeldBlocksDenseAfterSolvingOverAll) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
+  TempDir dir;
+  const ProcessResult ref = run_flexcim(
+      {"flow", "--sparsity", "0.5", "--flow-mode", "reference", "--calib-stories", "2", "--out", dir / "ref"},
+      dir.path().string());
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  const ProcessResult all = run_flexcim(
+      {"flow", "--sparsity", "0.5", "--dense-blocks", "none", "--calib-stories", "2", "--out", dir / "all"},
+      dir.path().string());
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  const json r = read_json(dir / "ref/flow.json"), a = read_json(dir / "all/flow.json");
+  EXPECT_EQ(r.at("settings").at("mode"), "reference");
+  for (int b : {1, 2, 3}) EXPECT_EQ(r.at("blocks")[b].at("pattern"), a.at("blocks")[b].at("pattern")) << b;
+  EXPECT_EQ(r.at("blocks")[0].at("pattern"), "8:8");
+  EXPECT_EQ(r.at("blocks")[4].at("pattern"), "8:8");
+  EXPECT_EQ(a.at("sparsity_all").get<double>(), 0.5);
+  EXPECT_LE(r.at("sparsity_all").get<double>(), 0.5);
+}
+
+TEST(FlowCli, EvalOnPlatformHasTheHostInt8PerplexityAndTheAcceleratorCost) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
+  TempDir dir;
+  const ProcessResult host =
+      run_flexcim(with(kEvalFlow, with(kShort, {"--int8", "--out", dir / "host"})), dir.path().string());
   ASSERT_EQ(host.exit_code, 0) << host.err;
   const ProcessResult platform =
-      run_flexcim(with(kEvalFlow, {"--on-platform", "--out", dir / "platform"}), dir.path().string());
+      run_flexcim(with(kEvalFlow, with(kShort, {"--on-platform", "--out", dir / "platform"})), dir.path().string());
   ASSERT_EQ(platform.exit_code, 0) << platform.err;
-  EXPECT_NE(platform.out.find("on the virtual FlexCiM"), std::string::npos) << platform.out;
+  EXPECT_NE(platform.out.find("on the virtual flexcim"), std::string::npos) << platform.out;
 
   const json h = read_json(dir / "host/eval.json"), p = read_json(dir / "platform/eval.json");
-  for (const char* key : {"kl", "top1", "cross_entropy", "dense_cross_entropy", "sparsity", "blocks", "tokens"})
+  for (const char* key : {"ce", "ppl", "kl", "top1", "dense_ce", "sparsity", "blocks", "tokens", "stories"})
     EXPECT_EQ(h.at(key), p.at(key)) << key;
   EXPECT_GT(p.at("kl").get<double>(), 0.0) << "the pruned model should differ from the dense one";
   EXPECT_TRUE(h.at("settings").at("int8").get<bool>());
@@ -92,25 +148,52 @@ TEST(FlowCli, EvalOnPlatformHasTheHostInt8AccuracyAndTheAcceleratorCost) {
   EXPECT_EQ(p.at("settings").at("pruning"), "hw-aware");
   EXPECT_FALSE(h.contains("platform"));
 
-  const long tokens = p.at("tokens").get<long>();
-  EXPECT_EQ(tokens, 2 * 8);
   const json& cost = p.at("platform");
-  EXPECT_EQ(cost.at("jobs").get<uint64_t>(), uint64_t(tokens) * kStoriesLinears);
+  EXPECT_EQ(cost.at("architecture"), "flexcim");
+  // One job per linear per story: each story runs as one sequence (prefill).
+  EXPECT_EQ(cost.at("jobs").get<uint64_t>(), 2u * kStoriesLinears);
   EXPECT_GT(cost.at("cycles").get<uint64_t>(), 0u);
   EXPECT_GT(cost.at("energy_pj").get<double>(), 0.0);
   const double time_ns = cost.at("time_ns").get<double>();
   ASSERT_GT(time_ns, 0.0);
   const double rate = cost.at("tokens_per_simulated_second").get<double>();
-  EXPECT_GT(rate, 0.0);
-  EXPECT_NEAR(rate, tokens / (time_ns * 1e-9), 1e-9 * rate);
+  EXPECT_NEAR(rate, p.at("tokens").get<double>() / (time_ns * 1e-9), 1e-9 * rate);
+}
+
+// The baselines through --set: a dense DCiM runs the dense model (no --hw-aware
+// needed), a fixed 2:4 DCiM a 2:4 model; the same text and tokens everywhere.
+TEST(FlowCli, EvalOnPlatformRunsEachArchitectureWithTheModelItExecutes) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
+  TempDir dir;
+  const std::vector<std::string> one = {"--stories", "1", "--calib-stories", "2", "--on-platform"};
+  const ProcessResult dense = run_flexcim(
+      with({"eval", "--policy", "dense", "--set", "platform.accelerator.architecture=dense-dcim", "--out", dir / "d"},
+           one),
+      dir.path().string());
+  ASSERT_EQ(dense.exit_code, 0) << dense.err;
+  const ProcessResult fixed = run_flexcim(
+      with({"eval", "--policy", "uniform:2:4", "--dense-blocks", "none", "--hw-aware", "--set",
+            "platform.accelerator.architecture=fixed-nm", "--out", dir / "f"},
+           one),
+      dir.path().string());
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  const json d = read_json(dir / "d/eval.json"), f = read_json(dir / "f/eval.json");
+  EXPECT_EQ(d.at("platform").at("architecture"), "dense-dcim");
+  EXPECT_EQ(f.at("platform").at("architecture"), "fixed-nm");
+  EXPECT_EQ(d.at("tokens"), f.at("tokens"));
+  EXPECT_EQ(d.at("sparsity").get<double>(), 0.0);
+  EXPECT_EQ(f.at("sparsity").get<double>(), 0.5);
+  EXPECT_LT(f.at("platform").at("cycles").get<uint64_t>(), d.at("platform").at("cycles").get<uint64_t>())
+      << "2:4 streams half the weights";
+  EXPECT_LT(d.at("ppl").get<double>(), f.at("ppl").get<double>());
 }
 
 TEST(FlowCli, OnPlatformWithoutHwAwareExitsTwo) {
-  const std::string model = stories260k_path();
-  if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult r = run_flexcim({"eval", "--policy", "flow", "--sparsity", "0.5", "--on-platform", "--eval-seqs",
-                                       "2", "--eval-len", "8", "--out", dir / "out"},
+  const ProcessResult r = run_flexcim(with({"eval", "--policy", "flow", "--sparsity", "0.5", "--on-platform", "--out",
+                                            dir / "out"},
+                                           kShort),
                                       dir.path().string());
   expect_one_error_line(r, {"--on-platform", "--hw-aware"});
   EXPECT_FALSE(fs::exists(dir / "out/eval.json"));
@@ -119,11 +202,11 @@ TEST(FlowCli, OnPlatformWithoutHwAwareExitsTwo) {
 // Masks whose pair selects are shared by 16 rows do not fit 32 columns: refused
 // before anything runs (the accelerator geometry is known), as bad input.
 TEST(FlowCli, OnPlatformRefusesAColumnBlockSmallerThanTheAccelerators) {
-  const std::string model = stories260k_path();
-  if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult r = run_flexcim({"eval", "--policy", "uniform:2:4", "--hw-aware", "--col-block", "16",
-                                       "--on-platform", "--eval-seqs", "1", "--eval-len", "4", "--out", dir / "out"},
+  const ProcessResult r = run_flexcim(with({"eval", "--policy", "uniform:2:4", "--hw-aware", "--col-block", "16",
+                                            "--on-platform", "--out", dir / "out"},
+                                           kShort),
                                       dir.path().string());
   expect_one_error_line(r, {"--col-block 16", "32 columns"});
   EXPECT_FALSE(fs::exists(dir / "out/eval.json"));
@@ -132,19 +215,18 @@ TEST(FlowCli, OnPlatformRefusesAColumnBlockSmallerThanTheAccelerators) {
 // `--candidates hw` asks the accelerator for its patterns; with --on-platform the
 // same process then runs the model on the accelerator.
 TEST(FlowCli, EvalOnPlatformWithHwCandidatesRuns) {
-  const std::string model = stories260k_path();
-  if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult r =
-      run_flexcim(with(kEvalFlow, {"--on-platform", "--candidates", "hw", "--out", dir / "out"}), dir.path().string());
+  const ProcessResult r = run_flexcim(
+      with(kEvalFlow, with(kShort, {"--on-platform", "--candidates", "hw", "--out", dir / "out"})), dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = read_json(dir / "out/eval.json");
   EXPECT_EQ(strings(j.at("settings").at("flow").at("candidates")),
             (std::set<std::string>{"1:2", "1:4", "2:4", "1:8", "2:8", "4:8", "4:4"}));
-  EXPECT_EQ(j.at("platform").at("jobs").get<uint64_t>(), j.at("tokens").get<uint64_t>() * kStoriesLinears);
+  EXPECT_EQ(j.at("platform").at("jobs").get<uint64_t>(), 2u * kStoriesLinears);
 }
 
-// --- flow, generate, model files ------------------------------------------------
+// --- flow, generate, tokenize, bad files --------------------------------------------
 
 std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
   std::vector<std::vector<std::string>> rows;
@@ -162,7 +244,8 @@ TEST(FlowCli, FlowWritesOneCsvRowPerBlockAndTheSameSelectionAsJson) {
   const std::string model = stories260k_path();
   if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult r = run_flexcim({"flow", "--sparsity", "0.5", "--out", dir / "out"}, dir.path().string());
+  const ProcessResult r =
+      run_flexcim({"flow", "--sparsity", "0.5", "--calib-stories", "4", "--out", dir / "out"}, dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const std::vector<std::vector<std::string>> rows = csv_rows(read_file(dir / "out/flow.csv"));
@@ -171,6 +254,7 @@ TEST(FlowCli, FlowWritesOneCsvRowPerBlockAndTheSameSelectionAsJson) {
   const json j = read_json(dir / "out/flow.json");
   EXPECT_EQ(j.at("target_sparsity").get<double>(), 0.5);
   EXPECT_EQ(j.at("sparsity_free").get<double>(), 0.5);
+  EXPECT_EQ(j.at("settings").at("calibration").at("stories"), 4);
   ASSERT_EQ(j.at("blocks").size(), 5u);
 
   double free_sparsity = 0;
@@ -204,7 +288,8 @@ TEST(FlowCli, FlowInfeasibleTargetExitsTwoNamingTheNearestTargets) {
   const std::string model = stories260k_path();
   if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult r = run_flexcim({"flow", "--sparsity", "0.62", "--out", dir / "out"}, dir.path().string());
+  const ProcessResult r = run_flexcim({"flow", "--sparsity", "0.62", "--calib-stories", "2", "--out", dir / "out"},
+                                      dir.path().string());
   expect_one_error_line(r, {"0.62", "nearest achievable"});
   // Three free blocks, candidate sparsities 0, 1/2, 3/4: the means are multiples of 1/12.
   const std::vector<double> nearest = nearest_targets(r.err);
@@ -220,10 +305,11 @@ TEST(FlowCli, TruncatedModelFileExitsTwoNamingTheFileAndBothSizes) {
   TempDir dir;
   const std::string whole = read_file(model);
   const std::string truncated = dir.write("truncated.bin", whole.substr(0, whole.size() / 2));
+  const std::string tokenizer = llm::find_tokenizer("", model);
   const std::vector<std::vector<std::string>> commands = {
-      {"generate", truncated, "--steps", "4"},
-      {"flow", truncated, "--sparsity", "0.5", "--out", dir / "flow"},
-      {"eval", truncated, "--policy", "dense", "--out", dir / "eval"}};
+      {"generate", truncated, "--tokenizer", tokenizer, "--steps", "4"},
+      {"flow", truncated, "--tokenizer", tokenizer, "--sparsity", "0.5", "--out", dir / "flow"},
+      {"eval", truncated, "--tokenizer", tokenizer, "--policy", "dense", "--out", dir / "eval"}};
   for (const std::vector<std::string>& args : commands) {
     SCOPED_TRACE(args[0]);
     expect_one_error_line(run_flexcim(args, dir.path().string()),
@@ -233,25 +319,111 @@ TEST(FlowCli, TruncatedModelFileExitsTwoNamingTheFileAndBothSizes) {
   EXPECT_FALSE(fs::exists(dir / "eval"));
 }
 
-TEST(FlowCli, GenerateIsDeterministicAndPrintsOneIdPerStep) {
-  const std::string model = stories260k_path();
-  if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
+// The genuine checkpoint and tokenizer: llama2.c's documented greedy story.
+TEST(FlowCli, GenerateGreedyPrintsLlama2csStory) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult one = run_flexcim({"generate", "--steps", "16"}, dir.path().string());
-  const ProcessResult two = run_flexcim({"generate", "--steps", "16"}, dir.path().string());
-  ASSERT_EQ(one.exit_code, 0) << one.err;
-  ASSERT_EQ(two.exit_code, 0) << two.err;
-  EXPECT_EQ(one.out, two.out);
-  std::istringstream in(one.out);
-  std::vector<int> ids;
-  for (int id; in >> id;) ids.push_back(id);
-  EXPECT_TRUE(in.eof()) << "not only token ids: " << one.out;
-  ASSERT_EQ(ids.size(), 16u) << one.out;
-  for (int id : ids) {
-    EXPECT_GE(id, 0);
-    EXPECT_LT(id, 512);  // stories260K's vocabulary
-  }
+  const ProcessResult r = run_flexcim({"generate", "--temperature", "0", "--steps", "60"}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("Once upon a time, there was a little girl named Lily. She loved to play outside in the park.",
+                        0),
+            0u)
+      << r.out;
+  const ProcessResult ids = run_flexcim({"generate", "--steps", "11", "--ids"}, dir.path().string());
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  EXPECT_EQ(ids.out, "1 403 407 261 378 432 383 286 261 376 298 315\n");
 }
+
+TEST(FlowCli, GenerateContinuesAPromptAndIsDeterministic) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
+  TempDir dir;
+  const std::vector<std::string> args = {"generate", "--prompt", "The dog", "--steps", "40", "--temperature", "0.8",
+                                         "--seed", "3"};
+  const ProcessResult one = run_flexcim(args, dir.path().string()), two = run_flexcim(args, dir.path().string());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, two.out);
+  EXPECT_EQ(one.out.rfind("The dog", 0), 0u) << one.out;
+  EXPECT_GT(one.out.size(), 40u) << one.out;
+}
+
+TEST(FlowCli, TokenizePrintsBosAndTheIds) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
+  TempDir dir;
+  const ProcessResult r = run_flexcim({"tokenize", "Once upon a time"}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1 403 407 261 378\n");
+}
+
+// Bad tokenizer and text files: one error line naming the file, exit 2, nothing written.
+struct BadFile {
+  const char* name;
+  std::string file;                // written into the test directory
+  std::vector<std::string> args;   // FILE stands for the file's path
+  std::vector<std::string> expect_in_message;
+};
+
+void PrintTo(const BadFile& bad, std::ostream* os) { *os << bad.name; }
+
+std::string tok512_bytes() { return read_file(llm::find_tokenizer("", stories260k_path())); }
+
+// tok512.bin without its last token: 511 tokens for a model of 512.
+std::string tok511_bytes() {
+  const std::string t = tok512_bytes();
+  size_t at = 4, last = 4;
+  while (at < t.size()) {
+    last = at;
+    int32_t length = 0;
+    std::memcpy(&length, t.data() + at + 4, 4);
+    at += 8 + size_t(length);
+  }
+  return t.substr(0, last);
+}
+
+std::vector<BadFile> bad_files() {
+  const std::vector<std::string> eval = {"eval", "--policy", "dense", "--stories", "1"};
+  const std::vector<std::string> eval_flow = {"eval", "--policy", "flow", "--sparsity", "0.5", "--stories", "1"};
+  return {
+      {"TokenizerSizeMismatch", tok511_bytes(), with({"generate", "--tokenizer", "FILE"}, {}),
+       {"FILE", "511 tokens", "vocabulary of 512"}},
+      {"TruncatedTokenizer", tok512_bytes().substr(0, 3000), with(eval, {"--tokenizer", "FILE"}),
+       {"FILE", "truncated tokenizer"}},
+      {"EmptyText", "", with(eval, {"--text", "FILE"}), {"FILE", "empty text file"}},
+      {"MissingText", "", with(eval, {"--text", "FILE.missing"}), {"FILE.missing", "cannot read text file"}},
+      {"NoSeparator", "Once upon a time.\nThe end.\n", with(eval, {"--text", "FILE"}),
+       {"FILE", "no line \"<|endoftext|>\""}},
+      {"NotUtf8", "Once upon a time.\n<|endoftext|>\nBad \xff byte\n<|endoftext|>\n", with(eval, {"--text", "FILE"}),
+       {"FILE:3:5", "not UTF-8"}},
+      {"NotUtf8Calibration", "Bad \xc3\x28\n<|endoftext|>\n", with(eval_flow, {"--calib", "FILE"}),
+       {"FILE:1:5", "not UTF-8"}},
+      {"TooFewStories", "One.\n<|endoftext|>\n", with({"eval", "--policy", "dense", "--stories", "2"}, {"--text", "FILE"}),
+       {"--stories 2", "FILE has only 1 stories"}},
+      {"NotUtf8Prompt", "", {"generate", "--prompt", "bad \xff"}, {"--prompt:1:5", "not UTF-8"}},
+  };
+}
+
+class LlmBadFile : public testing::TestWithParam<BadFile> {};
+
+TEST_P(LlmBadFile, ExitsTwoWithOneErrorLineNamingIt) {
+  if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
+  const BadFile& bad = GetParam();
+  TempDir dir;
+  const std::string file = dir.write("bad.file", bad.file);
+  const auto substitute = [&](std::string s) {
+    const size_t at = s.find("FILE");
+    return at == std::string::npos ? s : s.replace(at, 4, file);
+  };
+  std::vector<std::string> args;
+  for (const std::string& a : bad.args) args.push_back(substitute(a));
+  args.insert(args.end(), {"--out", dir / "out"});
+  if (args[0] == "generate") args.resize(args.size() - 2);
+  std::vector<std::string> expected;
+  for (const std::string& e : bad.expect_in_message) expected.push_back(substitute(e));
+  expect_one_error_line(run_flexcim(args, dir.path().string()), expected);
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+INSTANTIATE_TEST_SUITE_P(FlowCli, LlmBadFile, testing::ValuesIn(bad_files()),
+                         [](const testing::TestParamInfo<BadFile>& info) { return std::string(info.param.name); });
 
 // `--candidates hw` reads the default scenario's accelerator. A data directory
 // whose default.yaml advertises only 1:2 and 2:8 shows where they come from.
@@ -259,8 +431,9 @@ TEST(FlowCli, HwCandidatesAreThePatternsTheAcceleratorAdvertises) {
   const std::string model = stories260k_path();
   if (model.empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
-  const ProcessResult shipped =
-      run_flexcim({"flow", "--sparsity", "0.5", "--candidates", "hw", "--out", dir / "shipped"}, dir.path().string());
+  const ProcessResult shipped = run_flexcim(
+      {"flow", "--sparsity", "0.5", "--candidates", "hw", "--calib-stories", "2", "--out", dir / "shipped"},
+      dir.path().string());
   ASSERT_EQ(shipped.exit_code, 0) << shipped.err;
   // defaults.yaml: platform.accelerator.patterns, plus dense as P:P (P = 4 sub-macros).
   EXPECT_EQ(strings(read_json(dir / "shipped/flow.json").at("settings").at("candidates")),
@@ -276,7 +449,8 @@ TEST(FlowCli, HwCandidatesAreThePatternsTheAcceleratorAdvertises) {
             "platform:\n  accelerator:\n    patterns: [1:2, 2:8]\n"
             "workload:\n  preset: llama2-7b\n");
   const ProcessResult custom =
-      run_flexcim({"flow", "--sparsity", "0.5", "--candidates", "hw", "--out", dir / "custom"}, dir.path().string(),
+      run_flexcim({"flow", "--sparsity", "0.5", "--candidates", "hw", "--calib-stories", "2", "--out", dir / "custom"},
+                  dir.path().string(),
                   "env FLEXCIM_DATA_DIR=" + data.string());
   ASSERT_EQ(custom.exit_code, 0) << custom.err;
   const json j = read_json(dir / "custom/flow.json");

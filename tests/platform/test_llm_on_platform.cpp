@@ -1,8 +1,9 @@
 // stories260K on the virtual FlexCiM: the pruned model's int8 linear layers run
 // once through the host GEMM and once through the accelerator (firmware on the
-// platform's host CPU), and every logit of every position must be bit-identical.
-// A mask the hardware cannot execute is refused before any job starts.
-// One platform per TEST; skipped only when stories260K.bin is not found.
+// platform's host CPU) over the start of a real story, and every logit of every
+// position must be bit-identical. A mask the hardware cannot execute is refused
+// before any job starts. One platform per TEST; skipped only when stories260K.bin
+// is not found.
 #include <cstring>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "llm/pruned_model.h"
 #include "llm/quant.h"
 #include "llm/transformer.h"
+#include "flow/llm_tiny_model.h"
 #include "nm/prune.h"
 #include "platform.h"
 #include "scenario.h"
@@ -32,16 +34,14 @@ constexpr int kLinearsPerBlock = llm::kSublayers;  // wq wk wv wo w1 w3 w2
 constexpr int kColBlock = 32;                      // the default scenario's FlexCiM columns
 
 std::optional<llm::Model> load_stories260k() {
-  std::string path;
-  try {
-    path = llm::find_model("");
-  } catch (const llm::CheckpointError&) {
-    return std::nullopt;
-  }
-  return llm::load_checkpoint(path);
+  const llm::Model* m = llm::test_models::stories260k();
+  return m ? std::optional<llm::Model>(*m) : std::nullopt;
 }
 
-llm::ChannelStats calibrate(const llm::Model& model) { return llm::calibrate(model, {4, 32, 1}, 1.0f); }
+// Two calibration stories keep the test fast.
+llm::Sequences calibration() {
+  return llm::test_models::shared_sequences("tinystories-valid-calib.txt", 2);
+}
 
 // The int8 layers of `model` pruned per block to `patterns`.
 struct QuantisedModel {
@@ -49,22 +49,27 @@ struct QuantisedModel {
   std::vector<std::vector<llm::QuantLayer>> layers;
 };
 
-QuantisedModel quantise(const llm::Model& model, const llm::ChannelStats& stats, const std::vector<Pattern>& patterns,
-                        nm::PruneMode mode) {
-  QuantisedModel q{llm::prune_model(model, stats, patterns, mode, kColBlock), {}};
+QuantisedModel quantise(const llm::Model& model, const std::vector<Pattern>& patterns, nm::PruneMode mode) {
+  QuantisedModel q{llm::prune_sequential(model, calibration(), patterns, mode, kColBlock), {}};
   q.layers = llm::quantize_model(q.pruned);
   return q;
 }
 
-// The tokens fed at positions 0, 1, ...: BOS and what the dense model samples after it.
-std::vector<int> token_sequence(const llm::Model& model) {
-  return llm::sample_sequences(model, 1, kTokens - 1, 7)[0];
+// The tokens fed at positions 0, 1, ...: BOS and the start of the first evaluation story.
+std::vector<int> token_sequence() {
+  std::vector<int> tokens = llm::test_models::shared_sequences("tinystories-valid-eval.txt", 1)[0];
+  tokens.resize(kTokens);
+  return tokens;
 }
 
+// The whole sequence as one chunk: one job per linear, all tokens in it (as eval does).
 Logits logits_at_every_position(const llm::Model& model, const llm::LinearFn& linear, const std::vector<int>& tokens) {
   llm::Transformer transformer(model, linear);
+  const std::vector<float>& all = transformer.forward(tokens, 0);
+  const size_t vocab = size_t(model.config.vocab_size);
   Logits logits;
-  for (size_t pos = 0; pos < tokens.size(); ++pos) logits.push_back(transformer.forward(tokens[pos], int(pos)));
+  for (size_t pos = 0; pos < tokens.size(); ++pos)
+    logits.emplace_back(all.begin() + std::ptrdiff_t(pos * vocab), all.begin() + std::ptrdiff_t((pos + 1) * vocab));
   return logits;
 }
 
@@ -102,19 +107,19 @@ void expect_bit_identical(const Logits& host, const Logits& accelerator) {
   }
 }
 
-// One job per linear per token, in forward order, each with its block's N:M
-// (dense blocks: some P:P) and no error.
+// One job per linear for the whole sequence, in forward order, each with its
+// block's N:M (dense blocks: some P:P) and no error.
 void expect_jobs(const PlatformRun& run, const std::vector<Pattern>& patterns) {
   const size_t linears = patterns.size() * kLinearsPerBlock;
-  EXPECT_EQ(run.gemm_jobs, kTokens * linears);
-  ASSERT_EQ(run.jobs.size(), kTokens * linears);
+  EXPECT_EQ(run.gemm_jobs, linears);
+  ASSERT_EQ(run.jobs.size(), linears);
   for (size_t i = 0; i < run.jobs.size(); ++i) {
     const Job& job = run.jobs[i].job;
     const Pattern& p = patterns[(i % linears) / kLinearsPerBlock];
     SCOPED_TRACE(testing::Message() << "job " << i << " (block pattern " << p.str() << ")");
     EXPECT_EQ(run.jobs[i].outcome.error, 0u);
     EXPECT_GT(run.jobs[i].outcome.cycles, 0u);
-    EXPECT_EQ(job.tokens, 1u);
+    EXPECT_EQ(job.tokens, uint32_t(kTokens));
     if (p.dense()) {
       EXPECT_EQ(job.n, job.m);
     } else {
@@ -129,18 +134,18 @@ TEST(LlmOnPlatform, FlowAtHalfSparsityGivesTheHostLogitsBitForBit) {
   if (!model) GTEST_SKIP() << "stories260K.bin not found";
   ASSERT_EQ(model->config.n_layers * kLinearsPerBlock, 35);
 
-  const llm::ChannelStats stats = calibrate(*model);
+  const llm::ChannelStats stats = llm::collect_channel_stats(*model, calibration());
   flow::PolicyOptions options;
   options.sparsity = 0.5;
   const flow::Selection selection =
       llm::select_patterns(*model, stats, flow::Policy{flow::PolicyKind::Flow, {}}, options);
-  const QuantisedModel q = quantise(*model, stats, selection.patterns, nm::PruneMode::HwAware);
+  const QuantisedModel q = quantise(*model, selection.patterns, nm::PruneMode::HwAware);
   // Not vacuous: some blocks are sparse, the first and last are held dense.
   EXPECT_EQ(selection.sparsity_free, 0.5);
   EXPECT_TRUE(selection.patterns.front().dense());
   EXPECT_GT(q.pruned.sparsity, 0.2);
 
-  const std::vector<int> tokens = token_sequence(*model);
+  const std::vector<int> tokens = token_sequence();
   const Logits host = on_host(q, tokens);
   const PlatformRun run = on_accelerator(q, tokens);
   expect_bit_identical(host, run.logits);
@@ -156,10 +161,9 @@ TEST(LlmOnPlatform, MixedPatternsWithTailsGiveTheHostLogitsBitForBit) {
 
   const std::vector<Pattern> patterns = {{1, 8}, {2, 8}, {4, 8}, {1, 4}, {1, 2}};
   ASSERT_EQ(patterns.size(), size_t(model->config.n_layers));
-  const llm::ChannelStats stats = calibrate(*model);
-  const QuantisedModel q = quantise(*model, stats, patterns, nm::PruneMode::HwAware);
+  const QuantisedModel q = quantise(*model, patterns, nm::PruneMode::HwAware);
 
-  const std::vector<int> tokens = token_sequence(*model);
+  const std::vector<int> tokens = token_sequence();
   const Logits host = on_host(q, tokens);
   const PlatformRun run = on_accelerator(q, tokens);
   expect_bit_identical(host, run.logits);
@@ -173,9 +177,8 @@ TEST(LlmOnPlatform, UnconstrainedPruningIsRefusedBeforeAnyJob) {
   if (!model) GTEST_SKIP() << "stories260K.bin not found";
 
   const std::vector<Pattern> patterns(model->config.n_layers, Pattern{2, 4});
-  const llm::ChannelStats stats = calibrate(*model);
-  const QuantisedModel q = quantise(*model, stats, patterns, nm::PruneMode::Unconstrained);
-  const std::vector<int> tokens = token_sequence(*model);
+  const QuantisedModel q = quantise(*model, patterns, nm::PruneMode::Unconstrained);
+  const std::vector<int> tokens = token_sequence();
 
   const Scenario scenario = load_scenario(default_scenario_path());
   Platform platform("platform", scenario.platform);
