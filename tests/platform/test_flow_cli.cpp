@@ -108,7 +108,7 @@ TEST(FlowCli, EvalJsonRecordsTheTextProtocol) {
   EXPECT_EQ(j.at("settings").at("flow").at("mode"), "free-blocks");
 }
 
-TEST(FlowCli, EvalReferenceModeForcesTheHeldBlocksDenseAfterSolvingOverAll) {
+TEST(FlowCli, FlowReferenceModeForcesTheHeldBlocksDenseAfterSolvingOverAll) {
   if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
   TempDir dir;
   const ProcessResult ref = run_flexcim(
