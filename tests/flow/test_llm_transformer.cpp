@@ -149,7 +149,9 @@ TEST(Generate, ForcesThePromptThenContinues) {
   const std::vector<float> logits = t.forward(prompt, 0);
   const int vocab = m.config.vocab_size;
   const int next = argmax(logits.data() + (prompt.size() - 1) * vocab, vocab);
-  if (next != kBosToken) EXPECT_EQ(out[prompt.size()], next);
+  if (next != kBosToken) {
+    EXPECT_EQ(out[prompt.size()], next);
+  }
   EXPECT_THROW(generate(m, prompt, 2, 0.0f, 1), std::invalid_argument) << "steps shorter than the prompt";
   EXPECT_THROW(generate(m, {7}, 5, 0.0f, 1), std::invalid_argument) << "a prompt starts with BOS";
 }
