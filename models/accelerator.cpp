@@ -4,6 +4,7 @@
 
 #include "flexcim_regs.h"
 #include "regmap.h"
+#include "rtl_macro.h"
 
 namespace flexcim {
 
@@ -23,10 +24,13 @@ Accelerator::Accelerator(sc_module_name name, const Params& params, EnergyCounts
   regs_socket.register_transport_dbg(this, &Accelerator::transport_dbg);
 
   dma_ = std::make_unique<Dma>("dma", p_.dma, p_.clock, energy);
-  std::vector<Macro*> macro_ptrs;
+  std::vector<MacroModel*> macro_ptrs;
   for (unsigned k = 0; k < p_.macros; ++k) {
-    macros_.push_back(std::make_unique<Macro>(fmt::format("macro{}", k).c_str(), p_.kind, p_.geometry,
-                                              p_.pipeline, p_.clock, energy));
+    const std::string name = fmt::format("macro{}", k);
+    if (p_.macro_model == MacroModelKind::Rtl)
+      macros_.push_back(std::make_unique<RtlMacro>(name.c_str(), p_.kind, p_.geometry, p_.pipeline, p_.clock, energy));
+    else
+      macros_.push_back(std::make_unique<Macro>(name.c_str(), p_.kind, p_.geometry, p_.pipeline, p_.clock, energy));
     macro_ptrs.push_back(macros_.back().get());
   }
   Sequencer::Params sp{p_.kind, p_.geometry, p_.patterns, p_.dram_base, p_.dram_size};

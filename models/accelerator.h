@@ -26,6 +26,7 @@ class Accelerator : public sc_core::sc_module {
   };
   struct Params {
     MacroKind kind = MacroKind::FlexCiM;
+    MacroModelKind macro_model = MacroModelKind::Tlm;  // TLM macros, or the Verilated RTL in the loop
     uint32_t arch = 0;        // CAP_ARCH value
     unsigned macros = 1;
     MacroGeometry geometry;
@@ -53,7 +54,7 @@ class Accelerator : public sc_core::sc_module {
   Accelerator(sc_core::sc_module_name name, const Params& params, EnergyCounts& energy);
 
   Dma& dma() { return *dma_; }
-  const std::vector<std::unique_ptr<Macro>>& macros() const { return macros_; }
+  const std::vector<std::unique_ptr<MacroModel>>& macros() const { return macros_; }
   Sequencer& sequencer() { return *sequencer_; }
   const std::vector<JobRecord>& jobs() const { return jobs_; }
   const Params& params() const { return p_; }
@@ -76,7 +77,7 @@ class Accelerator : public sc_core::sc_module {
   RegisterBank regs_;
   SramBuffer wbuf_, abuf_, obuf_;
   std::unique_ptr<Dma> dma_;
-  std::vector<std::unique_ptr<Macro>> macros_;
+  std::vector<std::unique_ptr<MacroModel>> macros_;
   std::unique_ptr<Sequencer> sequencer_;
   sc_core::sc_event start_, irq_changed_;
   bool busy_ = false;

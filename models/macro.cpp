@@ -14,28 +14,60 @@ unsigned tree_levels(unsigned inputs) {
 }
 }  // namespace
 
+unsigned pipeline_latency(MacroKind kind, const MacroGeometry& g, const MacroPipeline& pipe) {
+  if (kind == MacroKind::DenseDcim)
+    return pipe.register_read + pipe.multiply + pipe.adder_level * tree_levels(g.rows * g.submacros) +
+           pipe.psum_buffer + pipe.output_register;
+  return pipe.register_read + 2 * pipe.distribution_level + pipe.multiply + pipe.adder_level * tree_levels(g.rows) +
+         pipe.psum_buffer + pipe.merge_level * tree_levels(g.submacros) + pipe.output_register;
+}
+
+TileTiming tile_timing(uint64_t write_cycles, uint64_t tokens, uint64_t interval, unsigned latency) {
+  TileTiming t;
+  t.first_result = write_cycles + interval - 1 + latency;
+  t.last_result = write_cycles + tokens * interval - 1 + latency;
+  t.busy = t.last_result;
+  return t;
+}
+
+void count_tile_actions(EnergyCounts& energy, MacroKind kind, const MacroGeometry& g, bool dense_record,
+                        uint64_t tokens) {
+  const uint64_t P = g.submacros, R = g.rows, C = g.cols, T = tokens;
+  // The write: a dense record latches nothing but the weights.
+  energy.add(Action::CellWrite, g.cells());
+  if (!dense_record) {
+    energy.add(Action::MetaWrite, g.cells());
+    energy.add(Action::SelectWrite, g.select_bytes());
+  }
+  // Per token: every cell multiplies; each (row, sub-macro) operand line is
+  // driven across the C columns: FlexCiM's pair line (16 bits) through both mux
+  // levels into every cell's metadata-selected 2:1 operand mux, a dense
+  // DCiM's row line (8 bits) straight into the cells.
+  energy.add(Action::Mac, T * g.cells());
+  energy.add(Action::PsumBuffer, T * P * C);
+  energy.add(Action::OutReg, T * C);
+  if (kind == MacroKind::FlexCiM) {
+    energy.add(Action::OperandLineBit, T * R * P * 16);
+    energy.add(Action::CellOperandMux, T * g.cells());
+    energy.add(Action::TreeAdd, T * P * (R - 1) * C);
+    energy.add(Action::DistMux, T * 2 * R * P);
+    energy.add(Action::MergeAdd, T * (P - 1) * C);
+  } else {
+    energy.add(Action::OperandLineBit, T * R * P * 8);
+    energy.add(Action::TreeAdd, T * (R * P - 1) * C);
+  }
+}
+
 Macro::Macro(sc_module_name name, MacroKind kind, const MacroGeometry& geometry, const MacroPipeline& pipeline,
              sc_time clock, EnergyCounts& energy)
-    : sc_module(name), busy("busy"), kind_(kind), g_(geometry), pipe_(pipeline), clock_(clock), energy_(energy),
-      weight_(g_.cells()), meta_(g_.cells()), l1_pair_(g_.rows * g_.submacros),
-      l2_source_(g_.rows * g_.submacros), column_sum_(g_.submacros * g_.cols) {
+    : MacroModel(name), kind_(kind), g_(geometry), pipe_(pipeline), clock_(clock), energy_(energy),
+      weight_(g_.cells()), meta_(g_.cells()), beat_weight_(g_.rows * g_.submacros),
+      beat_meta_(g_.rows * g_.submacros), column_sum_(g_.submacros * g_.cols) {
   SC_HAS_PROCESS(Macro);
   SC_THREAD(run);
 }
 
-unsigned Macro::pipeline_latency() const {
-  if (kind_ == MacroKind::DenseDcim)
-    return pipe_.register_read + pipe_.multiply + pipe_.adder_level * tree_levels(g_.rows * g_.submacros) +
-           pipe_.psum_buffer + pipe_.output_register;
-  return pipe_.register_read + 2 * pipe_.distribution_level + pipe_.multiply +
-         pipe_.adder_level * tree_levels(g_.rows) + pipe_.psum_buffer +
-         pipe_.merge_level * tree_levels(g_.submacros) + pipe_.output_register;
-}
-
-void Macro::start(const Tile& tile) {
-  tile_ = tile;
-  start_.notify(SC_ZERO_TIME);
-}
+unsigned Macro::pipeline_latency() const { return flexcim::pipeline_latency(kind_, g_, pipe_); }
 
 void Macro::run() {
   for (;;) {
@@ -49,9 +81,11 @@ void Macro::run() {
     uint64_t cycles = tile.write_cycles;
     if (!metadata_error_) {
       compute(tile);
-      const uint64_t stream = tile.tokens * tile.issue_interval + pipeline_latency() - 1;
-      wait(clock_ * double(stream));
-      cycles += stream;
+      count_tile_actions(energy_, kind_, g_, tile.dense_record, tile.tokens);
+      const uint64_t busy =
+          tile_timing(tile.write_cycles, tile.tokens, tile.issue_interval, pipeline_latency()).busy;
+      wait(clock_ * double(busy - cycles));
+      cycles = busy;
     }
     busy_cycles_ += cycles;
     busy.write(false);
@@ -60,40 +94,19 @@ void Macro::run() {
 }
 
 bool Macro::write_cells(const Tile& tile) {
-  const unsigned P = g_.submacros;
-  if (tile.dense_record) {
-    // Dense mode: sub-macro j takes bus group j, pair j / 2, element j % 2 of
-    // its row's P inputs, i.e. input j; nothing to latch but the weights.
-    std::copy(tile.record, tile.record + g_.cells(), weight_.begin());
-    for (unsigned rj = 0; rj < g_.rows * P; ++rj) {
-      const unsigned j = rj % P;
-      l1_pair_[rj] = uint8_t(j / 2);
-      l2_source_[rj] = uint8_t(j);
-      std::fill_n(&meta_[rj * g_.cols], g_.cols, uint8_t(j % 2));
-    }
-    energy_.add(Action::CellWrite, g_.cells());
-    return true;
+  const int64_t bad = decode_selects(tile.record, g_, tile.dense_record, tile.mapping, selects_);
+  if (bad >= 0) {
+    metadata_error_offset_ = tile.record_offset + uint64_t(bad);
+    return false;
   }
-
-  const uint8_t* select = tile.record;
-  const uint8_t* weights = select + g_.select_bytes();
-  const uint8_t* meta = weights + g_.weight_bytes();
-  for (unsigned rj = 0; rj < g_.rows * P; ++rj) {
-    const unsigned pair = select[rj] & 0x3u, source = select[rj] >> 2;
-    // Only the pairs of one group exist on a bus group, and only P level-1 outputs.
-    if (pair >= tile.mapping.m / 2 || source >= P) {
-      metadata_error_offset_ = tile.record_offset + rj;
-      return false;
+  const unsigned rows = g_.rows * g_.submacros;
+  for (unsigned c = 0; c < g_.cols; ++c) {
+    decode_column(tile.record, g_, tile.dense_record, c, beat_weight_.data(), beat_meta_.data());
+    for (unsigned rj = 0; rj < rows; ++rj) {
+      weight_[rj * g_.cols + c] = beat_weight_[rj];
+      meta_[rj * g_.cols + c] = beat_meta_[rj];
     }
-    l1_pair_[rj] = uint8_t(pair);
-    l2_source_[rj] = uint8_t(source);
   }
-  std::copy(weights, weights + g_.cells(), weight_.begin());
-  for (unsigned cell = 0; cell < g_.cells(); ++cell) meta_[cell] = (meta[cell / 8] >> (cell % 8)) & 1u;
-
-  energy_.add(Action::CellWrite, g_.cells());
-  energy_.add(Action::MetaWrite, g_.cells());
-  energy_.add(Action::SelectWrite, g_.select_bytes());
   return true;
 }
 
@@ -112,8 +125,8 @@ void Macro::compute(const Tile& tile) {
         if (kind_ == MacroKind::FlexCiM) {
           // Bus group i carries group i / n of this row; level 1 picks a pair of it,
           // level 2 routes one level-1 output to sub-macro j.
-          const unsigned i = l2_source_[r * P + j];
-          const int8_t* pair = row_x + (i / n) * m + 2 * l1_pair_[r * P + i];
+          const unsigned i = selects_.l2_source[r * P + j];
+          const int8_t* pair = row_x + (i / n) * m + 2 * selects_.l1_pair[r * P + i];
           a[0] = pair[0];
           a[1] = pair[1];
         } else {
@@ -132,25 +145,6 @@ void Macro::compute(const Tile& tile) {
       for (unsigned j = 0; j < P; ++j) merged += column_sum_[j * C + c];
       y[c] += merged;
     }
-  }
-
-  // Per token: every cell multiplies; each (row, sub-macro) operand line is
-  // driven across the C columns: FlexCiM's pair line (16 bits) through both mux
-  // levels into every cell's metadata-selected 2:1 operand mux, a dense
-  // DCiM's row line (8 bits) straight into the cells.
-  const uint64_t T = tile.tokens;
-  energy_.add(Action::Mac, T * g_.cells());
-  energy_.add(Action::PsumBuffer, T * P * C);
-  energy_.add(Action::OutReg, T * C);
-  if (kind_ == MacroKind::FlexCiM) {
-    energy_.add(Action::OperandLineBit, T * R * P * 16);
-    energy_.add(Action::CellOperandMux, T * g_.cells());
-    energy_.add(Action::TreeAdd, T * P * (R - 1) * C);
-    energy_.add(Action::DistMux, T * 2 * R * P);
-    energy_.add(Action::MergeAdd, T * (P - 1) * C);
-  } else {
-    energy_.add(Action::OperandLineBit, T * R * P * 8);
-    energy_.add(Action::TreeAdd, T * (R * P - 1) * C);
   }
 }
 

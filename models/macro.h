@@ -15,6 +15,8 @@
 #include <systemc>
 
 #include "energy.h"
+#include "macro_model.h"
+#include "tile_record.h"
 
 namespace flexcim {
 
@@ -48,50 +50,33 @@ struct MacroPipeline {
   unsigned output_register = 1;
 };
 
-// How a layer's N:M maps onto the rows (dense runs as P:P).
-struct RowMapping {
-  unsigned n = 4, m = 4;
-  unsigned inputs_per_row(unsigned submacros) const { return submacros * m / n; }
+// Pipeline latency of a macro: cycles from a token entering to its result in the output register.
+unsigned pipeline_latency(MacroKind kind, const MacroGeometry& g, const MacroPipeline& pipe);
+
+// The TLM timing of one tile, in cycles from its start: the write takes
+// write_cycles; token k's activations cross the activation port in cycles
+// [write + k*interval, write + (k+1)*interval) and the token enters the pipeline
+// in the last of them; its result reaches the output register `latency` cycles
+// later. The tile is done when the last result is there.
+struct TileTiming {
+  uint64_t first_result = 0, last_result = 0, busy = 0;
 };
+TileTiming tile_timing(uint64_t write_cycles, uint64_t tokens, uint64_t interval, unsigned latency);
 
-class Macro : public sc_core::sc_module {
+// The actions one tile of `tokens` costs, whichever model computes it.
+void count_tile_actions(EnergyCounts& energy, MacroKind kind, const MacroGeometry& g, bool dense_record,
+                        uint64_t tokens);
+
+class Macro : public MacroModel {
  public:
-  // One tile of work: write the tile's cells, then stream `tokens` activation rows.
-  struct Tile {
-    const uint8_t* record = nullptr;  // tile record in the weight buffer
-    bool dense_record = false;        // weights only: selects and metadata fixed by the dense mode
-    RowMapping mapping;
-    const int8_t* x = nullptr;        // activations of the first token at this tile's first input
-    uint64_t x_stride = 0;            // bytes between tokens
-    int32_t* y = nullptr;             // output accumulators of the first token, C per token
-    uint64_t y_stride = 0;            // int32 elements between tokens
-    unsigned tokens = 0;
-    unsigned valid_cols = 0;          // columns that hold real output channels
-    uint64_t write_cycles = 0;        // charged by the sequencer: buffer port bound
-    uint64_t issue_interval = 1;      // cycles between tokens: buffer port bound
-    uint64_t record_offset = 0;       // byte offset of the record in the weight stream (for errors)
-  };
-
-  sc_core::sc_signal<bool> busy;
-
   Macro(sc_core::sc_module_name name, MacroKind kind, const MacroGeometry& geometry,
         const MacroPipeline& pipeline, sc_core::sc_time clock, EnergyCounts& energy);
 
-  // Cycles from the first token entering to its result in the output register.
-  unsigned pipeline_latency() const;
-
-  // Starts a tile; `done` fires when the last result is written.
-  void start(const Tile& tile);
-  const sc_core::sc_event& done() const { return done_; }
-  // Set when a select byte of the last tile was invalid: byte offset in the weight stream.
-  bool metadata_error() const { return metadata_error_; }
-  uint64_t metadata_error_offset() const { return metadata_error_offset_; }
-
-  uint64_t busy_cycles() const { return busy_cycles_; }
+  unsigned pipeline_latency() const override;
 
  private:
   void run();
-  bool write_cells(const Tile& tile);  // decodes and checks the record (docs/weight-format.md)
+  bool write_cells(const Tile& tile);  // the weight-write port, beat by beat (tile_record.h)
   void compute(const Tile& tile);      // the data path, token by token
 
   MacroKind kind_;
@@ -103,15 +88,10 @@ class Macro : public sc_core::sc_module {
   // Cell array, [r][j][c] flattened; select state per (row, sub-macro).
   std::vector<int8_t> weight_;
   std::vector<uint8_t> meta_;
-  std::vector<uint8_t> l1_pair_;    // level-1 mux (r, i): pair of bus group i
-  std::vector<uint8_t> l2_source_;  // level-2 mux (r, j): which level-1 output feeds sub-macro j
+  SelectRegisters selects_;
+  std::vector<int8_t> beat_weight_;  // one write-port beat
+  std::vector<uint8_t> beat_meta_;
   std::vector<int32_t> column_sum_; // [j][c]: per sub-macro column partial sums
-
-  Tile tile_;
-  sc_core::sc_event start_, done_;
-  bool metadata_error_ = false;
-  uint64_t metadata_error_offset_ = 0;
-  uint64_t busy_cycles_ = 0;
 };
 
 }  // namespace flexcim

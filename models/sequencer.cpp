@@ -50,7 +50,7 @@ struct Sequencer::Plan {
 };
 
 Sequencer::Sequencer(sc_module_name name, const Params& params, Dma& dma, SramBuffer& wbuf, SramBuffer& abuf,
-                     SramBuffer& obuf, std::vector<Macro*> macros, sc_time clock, EnergyCounts& energy)
+                     SramBuffer& obuf, std::vector<MacroModel*> macros, sc_time clock, EnergyCounts& energy)
     : sc_module(name), state("state"), p_(params), dma_(dma), wbuf_(wbuf), abuf_(abuf), obuf_(obuf),
       macros_(std::move(macros)), clock_(clock), energy_(energy),
       qrecords_(macros_.size() * params.geometry.cols * RequantRecord::kBytes), y8_(macros_.size() * params.geometry.cols) {}
@@ -192,7 +192,7 @@ JobOutcome Sequencer::run(const Job& job, const Plan& plan) {
         sc_event_and_list all_done;
         for (uint64_t k = 0; k < active; ++k) {
           const uint64_t ot = group * K + k;
-          Macro::Tile tile;
+          MacroModel::Tile tile;
           tile.record = slot + k * record;
           tile.dense_record = job.dense_tiles;
           tile.mapping = plan.mapping;

@@ -64,7 +64,7 @@ class Sequencer : public sc_core::sc_module {
   sc_core::sc_signal<unsigned> state;
 
   Sequencer(sc_core::sc_module_name name, const Params& params, Dma& dma, SramBuffer& wbuf, SramBuffer& abuf,
-            SramBuffer& obuf, std::vector<Macro*> macros, sc_core::sc_time clock, EnergyCounts& energy);
+            SramBuffer& obuf, std::vector<MacroModel*> macros, sc_core::sc_time clock, EnergyCounts& energy);
 
   // Runs a job to completion (or to its first error) on the calling thread.
   JobOutcome execute(const Job& job);
@@ -84,7 +84,7 @@ class Sequencer : public sc_core::sc_module {
   Params p_;
   Dma& dma_;
   SramBuffer &wbuf_, &abuf_, &obuf_;
-  std::vector<Macro*> macros_;
+  std::vector<MacroModel*> macros_;
   sc_core::sc_time clock_;
   EnergyCounts& energy_;
   std::vector<uint8_t> qrecords_;  // requantisation records of the current group's K x C channels

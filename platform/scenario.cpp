@@ -7,6 +7,7 @@
 
 #include "flexcim_regs.h"
 #include "presets.h"
+#include "rtl_tile_runner.h"
 #include "weight_packer.h"
 
 namespace flexcim {
@@ -83,6 +84,11 @@ void read_accelerator(const Config& cfg, PlatformParams& pp) {
     acc.arch = FLEXCIM_ARCH_DENSE_DCIM;
     cfg.mark_used(patterns);
     cfg.mark_used(fixed);
+  }
+  if (cfg.get_choice(a + "macro_model", {"tlm", "rtl"}) == "rtl") {
+    acc.macro_model = MacroModelKind::Rtl;
+    const std::string problem = rtl_macro_unavailable(acc.kind, acc.geometry, acc.pipeline);
+    if (!problem.empty()) cfg.fail(a + "macro_model", problem);
   }
 
   const MacroGeometry& g = acc.geometry;

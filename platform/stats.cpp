@@ -98,6 +98,7 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   stats["seed"] = scenario.workload.seed;
   Json plat;
   plat["architecture"] = scenario.platform.architecture;
+  plat["macro_model"] = ap.macro_model == MacroModelKind::Rtl ? "rtl" : "tlm";
   plat["clock_mhz"] = scenario.platform.clock_mhz;
   plat["macros"] = ap.macros;
   plat["geometry"] = {{"submacros", g.submacros}, {"rows", g.rows}, {"cols", g.cols}};
