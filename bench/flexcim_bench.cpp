@@ -4,7 +4,9 @@
 // (fw::reference_gemm). Prints wall time per phase, simulated cell-MACs per
 // wall second, simulation / host-GEMM wall time and simulated / wall time.
 // It only reports: wall times differ between machines and runs.
-//   flexcim_bench [SCENARIO]
+//   flexcim_bench [SCENARIO] [--set key.path=value ...] [--json FILE]
+// --json writes the figures (and the run's totals and per-layer cycles) for
+// scripts, e.g. scripts/rtl-bench (TLM against RTL-in-the-loop macros).
 // Exit status: 0 measured, 1 the simulation failed or mismatched, 2 bad input.
 #include <algorithm>
 #include <chrono>
@@ -64,10 +66,10 @@ GemmTiming host_gemm(const flexcim::fw::Workload& wl, int repeats) {
 
 std::string per_second(double count, double wall_s) { return fmt::format("{:.1f} M/s", count / wall_s / 1e6); }
 
-int bench(const std::string& scenario_path) {
+int bench(const std::string& scenario_path, const std::vector<std::string>& sets, const std::string& json_path) {
   using namespace flexcim;
   const Clock::time_point t0 = Clock::now();
-  const Scenario scenario = load_scenario(scenario_path);
+  const Scenario scenario = load_scenario(scenario_path, sets);
   const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
   const Clock::time_point t1 = Clock::now();
 
@@ -135,18 +137,45 @@ int bench(const std::string& scenario_path) {
   std::cout << line("simulated time / wall time",
                     fmt::format("{:.3g} (one simulated ms takes {:.2f} wall s)", simulated_s / platform_s,
                                 platform_s / (simulated_s * 1e3)));
+  if (!json_path.empty()) {
+    Json j;
+    j["scenario"] = scenario.name;
+    j["macro_model"] = stats["platform"]["macro_model"];
+    j["wall_s"] = {{"load", load_s}, {"elaborate", elaborate_s}, {"run", run_s}, {"models", models_s},
+                   {"firmware", run_s - models_s}, {"statistics", stats_s}, {"platform", platform_s},
+                   {"host_gemm", gemm.seconds}};
+    j["totals"] = totals;
+    Json cycles = Json::array();
+    for (const Json& l : stats["layers"]) cycles.push_back(l["cycles"]);
+    j["layer_cycles"] = cycles;
+    j["golden_match"] = stats["check"]["golden_match"];
+    write_json(j, json_path);
+  }
   return 0;
 }
 
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  if (argc > 2) {
-    std::cerr << "flexcim_bench: error: usage: flexcim_bench [SCENARIO] (default " << FLEXCIM_BENCH_SCENARIO << ")\n";
-    return 2;
+  std::string scenario = FLEXCIM_BENCH_SCENARIO, json;
+  std::vector<std::string> sets;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--set" && i + 1 < argc) {
+      sets.push_back(argv[++i]);
+    } else if (arg == "--json" && i + 1 < argc) {
+      json = argv[++i];
+    } else if (arg.rfind("--", 0) != 0 && i == 1) {
+      scenario = arg;
+    } else {
+      std::cerr << "flexcim_bench: error: usage: flexcim_bench [SCENARIO] [--set key.path=value ...] [--json FILE] "
+                   "(default scenario "
+                << FLEXCIM_BENCH_SCENARIO << ")\n";
+      return 2;
+    }
   }
   try {
-    return bench(argc == 2 ? argv[1] : FLEXCIM_BENCH_SCENARIO);
+    return bench(scenario, sets, json);
   } catch (const flexcim::ConfigError& e) {
     std::cerr << "flexcim_bench: error: " << e.what() << "\n";
     return 2;

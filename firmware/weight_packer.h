@@ -1,6 +1,6 @@
 // Packs a pruned layer into the weight stream the accelerator's DMA reads
 // (docs/weight-format.md), and decodes it back (the firmware's reference
-// decoder, used by tests). The hardware has its own decoder in models/macro.cpp.
+// decoder, used by tests). The hardware has its own decoder in models/tile_record.cpp.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -22,8 +22,8 @@ std::string rtl_macro_unavailable(MacroKind kind, const MacroGeometry& g, const 
 std::string rtl_macro_unavailable(MacroKind kind, const MacroGeometry& g, const MacroPipeline& pipe,
                                   const std::vector<rtl::Build>& built) {
   if (built.empty())
-    return "this flexcim was built without Verilator, so it has no RTL macro: install verilator (apt-get install "
-           "verilator) and rebuild (scripts/vp build), or use macro_model: tlm";
+    return "this flexcim has no Verilated macros (Verilator was not found when it was built): install verilator "
+           "(apt-get install verilator) and rebuild (scripts/vp build), or use macro_model: tlm";
   const rtl::Build want = build_of(kind, g);
   std::vector<std::string> names;
   for (const rtl::Build& b : built)

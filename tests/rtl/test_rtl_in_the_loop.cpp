@@ -124,7 +124,7 @@ TEST(RtlInTheLoop, UnknownMacroModelIsBadInput) {
 // A build without Verilator has no Verilated builds: the message names what to do.
 TEST(RtlInTheLoop, BuildWithoutVerilatorSaysWhatToDo) {
   const std::string text = rtl_macro_unavailable(MacroKind::FlexCiM, MacroGeometry{}, MacroPipeline{}, {});
-  EXPECT_NE(text.find("without Verilator"), std::string::npos) << text;
+  EXPECT_NE(text.find("no Verilated macros"), std::string::npos) << text;
   EXPECT_NE(text.find("apt-get install verilator"), std::string::npos) << text;
   EXPECT_NE(text.find("macro_model: tlm"), std::string::npos) << text;
   EXPECT_EQ(text.find('\n'), std::string::npos) << "one line";
