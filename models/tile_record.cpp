@@ -24,12 +24,11 @@ int64_t decode_selects(const uint8_t* record, const MacroGeometry& g, bool dense
 void decode_column(const uint8_t* record, const MacroGeometry& g, bool dense_record, unsigned col, int8_t* weight,
                    uint8_t* meta) {
   const uint8_t* weights = dense_record ? record : record + g.select_bytes();
-  const uint8_t* meta_bits = weights + g.weight_bytes();
   const unsigned rows = g.rows * g.submacros;
   for (unsigned rj = 0; rj < rows; ++rj) {
     const uint64_t cell = uint64_t(rj) * g.cols + col;
     weight[rj] = int8_t(weights[cell]);
-    meta[rj] = dense_record ? (rj % g.submacros) % 2 : (meta_bits[cell / 8] >> (cell % 8)) & 1u;
+    meta[rj] = dense_record ? (rj % g.submacros) % 2 : (weights[g.weight_bytes() + cell / 8] >> (cell % 8)) & 1u;
   }
 }
 
