@@ -2,6 +2,8 @@
 //   flexcim run SCENARIO [--set key=value ...] [--out DIR] [--vcd]
 //   flexcim regs
 //   flexcim config SCENARIO [--set ...]     effective configuration
+//   flexcim sweep SWEEP.yaml [--out DIR] [-j N] [--slurm], sweep collect DIR
+//   flexcim --version
 //   flexcim compare SCENARIO [--set ...] [--out DIR]   FlexCiM vs baselines
 //   flexcim generate|flow|eval [MODEL] ..., tokenize TEXT   the real model (llama2.c format)
 // Exit status: 0 success, 1 the run failed (error status, golden mismatch),
@@ -20,6 +22,8 @@
 #include "regmap.h"
 #include "scenario.h"
 #include "simulation.h"
+#include "sweep.h"
+#include "version.h"
 
 namespace {
 
@@ -55,6 +59,7 @@ int sc_main(int argc, char* argv[]) {
   CLI::App app{"FlexCiM virtual platform: a SystemC/TLM-2.0 model of a digital CiM accelerator with flexible N:M "
                "sparsity, and the firmware that drives it"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", flexcim::version());
 
   RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "Run a scenario: firmware programs the accelerator, checks every output");
@@ -76,6 +81,31 @@ int sc_main(int argc, char* argv[]) {
       "and on its own model); write DIR/compare.json");
   add_scenario_options(compare, compare_scenario);
   compare->add_option("--out", compare_args.out_dir, "Output directory (default out/<scenario name>-compare)");
+
+  flexcim::SweepOptions sweep_args;
+  CLI::App* sweep = app.add_subcommand(
+      "sweep",
+      "Run every point of a sweep file (grid, zip, points, architectures over a base scenario), each in its own "
+      "process; write DIR/results.csv and results.json. Re-running skips finished points");
+  sweep->add_option("sweep", sweep_args.sweep_file, "Sweep YAML file (see scenarios/sweeps/)");
+  sweep->add_option("--out", sweep_args.out_dir, "Output directory (default out/sweep-<name>)");
+  sweep->add_option("-j,--jobs", sweep_args.jobs, "Points at a time (default: one per hardware thread)")
+      ->check(CLI::Range(1u, 256u));
+  sweep->add_flag("--slurm", sweep_args.slurm,
+                  "Write DIR/sweep.sbatch (a Slurm job array) and DIR/manifest.json instead of running");
+  sweep->add_option("--sbatch", sweep_args.sbatch, "Extra #SBATCH option for --slurm, e.g. --sbatch=--partition=debug");
+  sweep->add_flag("-q,--quiet", sweep_args.quiet, "No progress on stderr");
+  std::string collect_dir;
+  CLI::App* collect = sweep->add_subcommand("collect", "Write DIR/results.csv and results.json from a --slurm sweep");
+  collect->add_option("dir", collect_dir, "The sweep's output directory")->required();
+  std::string point_dir;
+  size_t point_index = 0;
+  CLI::App* point = sweep->add_subcommand("point", "Run one point of DIR/manifest.json (what a Slurm array task runs)");
+  point->add_option("dir", point_dir, "The sweep's output directory")->required();
+  point->add_option("index", point_index, "Point index")->required();
+  sweep_args.is_run_flag = [run](const std::string& name) {
+    return name.rfind("--", 0) == 0 && run->get_option_no_throw(name) != nullptr;
+  };
 
   // The model commands (generate, tokenize, flow, eval) run from their callbacks during parse.
   flexcim::add_llm_commands(
@@ -113,10 +143,18 @@ int sc_main(int argc, char* argv[]) {
         if (!a["golden_match"].get<bool>()) return kFailed;
       return 0;
     }
+    if (*sweep) {
+      if (*collect) return flexcim::sweep_collect(collect_dir);
+      if (*point) return flexcim::sweep_point(point_dir, point_index);
+      if (sweep_args.sweep_file.empty()) {
+        std::cerr << "flexcim: error: sweep: give a sweep file (or collect DIR) (see --help)\n";
+        return kBadInput;
+      }
+      return flexcim::sweep(sweep_args);
+    }
     if (*config) {
-      const flexcim::Config cfg = flexcim::Config::load(flexcim::defaults_path(), config_args.scenario, config_args.sets);
-      flexcim::read_scenario(cfg);  // validates, so what is printed would run
-      std::cout << cfg.dump();
+      // Validated, so what is printed runs (from anywhere: file paths are absolute).
+      std::cout << flexcim::load_scenario(config_args.scenario, config_args.sets).effective_config;
       return 0;
     }
   } catch (const flexcim::ConfigError& e) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -318,6 +319,21 @@ Scenario read_scenario(const Config& cfg) {
   pp.energy_table = cfg.get_path("platform.energy_table");
 
   read_workload(cfg, sc, pp.accelerator);
+
+  // An effective configuration flexcim wrote keeps the origin it records; the
+  // overrides given now come after those it was made with.
+  sc.origin.scenario = cfg.get_string("origin.scenario");
+  for (size_t i = 0; i < cfg.size("origin.overrides"); ++i)
+    sc.origin.overrides.push_back(cfg.get_string(fmt::format("origin.overrides[{}]", i)));
+  if (sc.origin.scenario.empty()) {
+    if (!sc.origin.overrides.empty()) cfg.fail("origin.overrides", "is set without origin.scenario");
+    sc.origin.scenario = std::filesystem::absolute(cfg.scenario_path()).lexically_normal().string();
+  }
+  sc.origin.overrides.insert(sc.origin.overrides.end(), cfg.overrides().begin(), cfg.overrides().end());
+  sc.effective_config = cfg.with_string("name", sc.name)
+                            .with_string("origin.scenario", sc.origin.scenario)
+                            .with_strings("origin.overrides", sc.origin.overrides)
+                            .dump();
   cfg.check_all_used();
   return sc;
 }

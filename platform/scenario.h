@@ -28,10 +28,19 @@ struct PlatformParams {
   std::string energy_table;   // resolved path
 };
 
+// Where the configuration came from: the scenario file and the --set overrides (as
+// recorded in `origin:` when the file is an effective configuration flexcim wrote).
+struct ScenarioOrigin {
+  std::string scenario;  // absolute path
+  std::vector<std::string> overrides;
+};
+
 struct Scenario {
   std::string name;
   PlatformParams platform;
   fw::Workload workload;
+  ScenarioOrigin origin;
+  std::string effective_config;  // YAML: defaults + scenario + overrides, absolute paths, name and origin filled
 };
 
 // Reads everything, checks ranges and consistency, then refuses keys nobody read.

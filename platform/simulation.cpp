@@ -29,6 +29,7 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
 
   Json stats = make_stats(scenario, platform, table, report);
   write_json(stats, options.out_dir + "/stats.json");
+  write_text(scenario.effective_config, options.out_dir + "/config.yaml");
   return stats;
 }
 

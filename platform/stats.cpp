@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "version.h"
+
 namespace flexcim {
 
 namespace {
@@ -96,6 +98,9 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   Json stats;
   stats["scenario"] = scenario.name;
   stats["seed"] = scenario.workload.seed;
+  stats["version"] = version();
+  // What ran: config.yaml beside this file is the whole effective configuration.
+  stats["configuration"] = {{"scenario", scenario.origin.scenario}, {"overrides", scenario.origin.overrides}};
   Json plat;
   plat["architecture"] = scenario.platform.architecture;
   plat["macro_model"] = ap.macro_model == MacroModelKind::Rtl ? "rtl" : "tlm";
@@ -177,6 +182,13 @@ void write_json(const Json& json, const std::string& path) {
   out << json.dump(2) << '\n';
   out.close();
   if (!out) throw std::runtime_error(fmt::format("error writing {}", path));
+}
+
+void write_text(const std::string& text, const std::string& path) {
+  std::ofstream out(path);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
 }
 
 std::string summarize(const Json& stats) {

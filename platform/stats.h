@@ -20,6 +20,8 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
 // Writes atomically enough for our purposes: a complete file or an exception.
 void write_json(const Json& json, const std::string& path);
 
+void write_text(const std::string& text, const std::string& path);
+
 // The short human summary printed after a run.
 std::string summarize(const Json& stats);
 

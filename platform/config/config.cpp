@@ -134,6 +134,8 @@ Config Config::load(const std::string& defaults_path, const std::string& scenari
   if (scenario.kind == Kind::Map) config.merge(config.root_, std::move(scenario), "");
   for (const std::string& text : overrides) config.apply_override(text);
   config.stem_ = fs::path(scenario_path).stem().string();
+  config.scenario_path_ = scenario_path;
+  config.overrides_ = overrides;
   // name() reads `name` on demand; it is consumed here so that it never counts as unread.
   if (const ConfigNode* name = config.root_.find("name")) name->read = true;
   return config;
@@ -346,9 +348,11 @@ std::string Config::get_choice(const std::string& path, const std::vector<std::s
 std::string Config::get_path(const std::string& path) const {
   const ConfigNode& node = scalar(path, "a file path", "");
   if (node.text.empty()) fail(path, "expected a file path, got an empty string");
+  // Absolute, so that the effective configuration (dump()) runs from anywhere.
   const fs::path value(node.text);
-  if (value.is_absolute() || !node.origin.is_file) return value.lexically_normal().string();
-  return (fs::path(node.origin.source).parent_path() / value).lexically_normal().string();
+  const fs::path base = value.is_absolute() || !node.origin.is_file ? fs::path() : fs::path(node.origin.source).parent_path();
+  node.resolved = fs::absolute(base / value).lexically_normal().string();
+  return node.resolved;
 }
 
 bool Config::has(const std::string& path) const {
@@ -424,6 +428,32 @@ std::string Config::name() const {
   if (node == nullptr || node->kind == Kind::Null) return stem_;
   const std::string name = get_string("name");
   return name.empty() ? stem_ : name;
+}
+
+namespace {
+ConfigNode string_node(const std::string& text) {
+  ConfigNode node;
+  node.kind = Kind::Scalar;
+  node.text = text;
+  node.quoted = true;
+  return node;
+}
+}  // namespace
+
+Config Config::with_string(const std::string& path, const std::string& value) const {
+  Config copy = *this;
+  ConfigNode& node = const_cast<ConfigNode&>(copy.require(path));
+  node = string_node(value);
+  return copy;
+}
+
+Config Config::with_strings(const std::string& path, const std::vector<std::string>& values) const {
+  Config copy = *this;
+  ConfigNode& node = const_cast<ConfigNode&>(copy.require(path));
+  node = ConfigNode();
+  node.kind = Kind::Sequence;
+  for (const std::string& v : values) node.children.push_back(string_node(v));
+  return copy;
 }
 
 std::string Config::dump() const {

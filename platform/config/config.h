@@ -39,7 +39,8 @@ class Config {
   std::string get_string(const std::string& path) const;
   std::string get_choice(const std::string& path, const std::vector<std::string>& allowed) const;
   // A relative path is resolved against the directory of the file that set it (the
-  // current directory for --set); the result is lexically normalised.
+  // current directory for --set); the result is absolute and lexically normalised,
+  // and dump() shows it so.
   std::string get_path(const std::string& path) const;
 
   bool has(const std::string& path) const;
@@ -61,6 +62,12 @@ class Config {
 
   std::string name() const;  // scenario `name:` if set and non-empty, else the file stem
   std::string dump() const;  // effective configuration as YAML, in file order
+  // A copy with the value at `path` (a key the defaults define) replaced by a string or
+  // a list of strings: how the effective configuration records its name and origin.
+  Config with_string(const std::string& path, const std::string& value) const;
+  Config with_strings(const std::string& path, const std::vector<std::string>& values) const;
+  const std::string& scenario_path() const { return scenario_path_; }     // as given to load()
+  const std::vector<std::string>& overrides() const { return overrides_; }  // the --set texts
 
  private:
   Config() = default;  // only the loaders make one
@@ -82,6 +89,8 @@ class Config {
 
   ConfigNode root_;
   std::string stem_;  // scenario file stem, the default name()
+  std::string scenario_path_;
+  std::vector<std::string> overrides_;
 };
 
 }  // namespace flexcim

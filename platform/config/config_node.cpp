@@ -97,6 +97,10 @@ void ConfigNode::emit(YAML::Emitter& out) const {
       out << YAML::Null;
       break;
     case Kind::Scalar:
+      if (!resolved.empty()) {
+        out << YAML::DoubleQuoted << resolved;
+        break;
+      }
       if (quoted) out << YAML::DoubleQuoted;
       out << text;
       break;

@@ -45,6 +45,7 @@ struct ConfigNode {
   bool user_set = false;            // set by the scenario or an override
   mutable bool read = false;        // read by a getter, size() or keys()
   mutable bool consumed = false;    // declared consumed as a whole via mark_used()
+  mutable std::string resolved;     // a file path as get_path() resolved it (absolute); emitted instead of text
 
   // Copies a parsed YAML node. `path` names it in error messages (duplicate keys,
   // non-scalar keys); `origin` gives the source, and the line is taken from marks.

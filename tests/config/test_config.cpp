@@ -164,10 +164,15 @@ TEST_F(ConfigTest, GetPathResolvesAgainstTheDirectoryOfTheSettingFile) {
   EXPECT_EQ(from_scenario.get_path("platform.energy_table"), (fs::path(dir_) / "tables/e.yaml").string());
 
   const Config from_set = load("", {"platform.energy_table=./my/e.yaml"});
-  EXPECT_EQ(from_set.get_path("platform.energy_table"), "my/e.yaml");  // relative to the current directory
+  EXPECT_EQ(from_set.get_path("platform.energy_table"),  // relative to the current directory
+            (fs::current_path() / "my/e.yaml").string());
 
   const Config absolute = load("platform:\n  energy_table: /opt/e.yaml\n");
   EXPECT_EQ(absolute.get_path("platform.energy_table"), "/opt/e.yaml");
+  // The effective configuration shows the resolved path, so it runs from anywhere.
+  EXPECT_NE(from_scenario.dump().find("energy_table: \"" + (fs::path(dir_) / "tables/e.yaml").string() + "\""),
+            std::string::npos)
+      << from_scenario.dump();
 
   const Config empty = load("platform:\n  energy_table: ''\n");
   EXPECT_EQ(error_of([&] { empty.get_path("platform.energy_table"); }),
