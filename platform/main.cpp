@@ -35,6 +35,7 @@ struct RunArgs {
   std::vector<std::string> sets;
   std::string out;
   bool vcd = false;
+  bool timeline = false;
 };
 
 void add_scenario_options(CLI::App* cmd, RunArgs& args) {
@@ -47,9 +48,11 @@ int run_command(const RunArgs& args) {
   flexcim::SimulationOptions options;
   options.out_dir = args.out.empty() ? "out/" + scenario.name : args.out;
   options.vcd = args.vcd;
+  options.timeline = args.timeline;
   const flexcim::Json stats = flexcim::simulate(scenario, options);
   std::cout << flexcim::summarize(stats);
-  std::cout << "  wrote " << options.out_dir << "/stats.json" << (args.vcd ? " and trace.vcd" : "") << "\n";
+  std::cout << "  wrote " << options.out_dir << "/stats.json, config.yaml" << (args.vcd ? ", trace.vcd" : "")
+            << (args.timeline ? ", timeline.json" : "") << "\n";
   return stats["check"]["golden_match"].get<bool>() ? 0 : kFailed;
 }
 
@@ -66,6 +69,9 @@ int sc_main(int argc, char* argv[]) {
   add_scenario_options(run, run_args);
   run->add_option("--out", run_args.out, "Output directory (default out/<scenario name>)");
   run->add_flag("--vcd", run_args.vcd, "Also write DIR/trace.vcd (macro busy, controller state, DMA, interrupt)");
+  run->add_flag("--timeline", run_args.timeline,
+                "Also write DIR/timeline.json (Chrome trace events for Perfetto: jobs, sequencer, DMA, macros; power "
+                "and DRAM bandwidth counters)");
 
   CLI::App* regs = app.add_subcommand("regs", "Print the register map");
 

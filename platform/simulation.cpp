@@ -10,6 +10,7 @@
 #include "accelerator_gemm.h"
 #include "platform.h"
 #include "runtime.h"
+#include "timeline.h"
 
 namespace flexcim {
 
@@ -19,6 +20,12 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
 
   Platform platform("platform", scenario.platform);
   if (options.vcd) platform.trace_to(options.out_dir + "/trace");
+  std::unique_ptr<Timeline> timeline;
+  if (options.timeline) {
+    std::vector<std::string> jobs;
+    for (const fw::LayerSpec& l : scenario.workload.layers) jobs.push_back(l.name);
+    timeline = std::make_unique<Timeline>("timeline", platform, table, jobs);
+  }
 
   fw::RunReport report;
   const fw::BoardInfo board = platform.board();
@@ -30,6 +37,7 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
   Json stats = make_stats(scenario, platform, table, report);
   write_json(stats, options.out_dir + "/stats.json");
   write_text(scenario.effective_config, options.out_dir + "/config.yaml");
+  if (timeline) write_json(timeline->json(), options.out_dir + "/timeline.json");
   return stats;
 }
 

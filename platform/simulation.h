@@ -15,6 +15,7 @@ namespace flexcim {
 struct SimulationOptions {
   std::string out_dir;
   bool vcd = false;
+  bool timeline = false;  // out_dir/timeline.json (Chrome trace events)
 };
 
 // Returns the stats written to out_dir/stats.json. Throws ConfigError for bad

@@ -12,6 +12,8 @@
 #include <csignal>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -393,6 +395,72 @@ TEST(RunFolder, ConfigYamlRunFromAnywhereGivesIdenticalStats) {
   EXPECT_EQ(stats["version"].get<std::string>().rfind("0.1.0", 0), 0u);
   // File paths in it are absolute.
   EXPECT_NE(read_file(dir / "first/config.yaml").find("energy_table: \"/"), std::string::npos);
+}
+
+// --timeline: Chrome trace events with a track per macro, the DMA, the sequencer
+// and the jobs (one slice per layer, named after it); the power counter, summed
+// over time, is the run's energy within 1%, and the DRAM counter its bytes.
+TEST(Timeline, TracksSlicesAndPowerIntegratingToTheRunsEnergy) {
+  TempDir dir;
+  dir.write("tiny.yaml", kTiny);
+  const ProcessResult r = run_flexcim({"run", "tiny.yaml", "--timeline", "--out", "out"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json timeline = read_json(dir / "out/timeline.json");
+  const json stats = read_json(dir / "out/stats.json");
+  const json& events = timeline.at("traceEvents");
+
+  std::map<int, std::string> tracks;
+  for (const json& e : events)
+    if (e.at("ph") == "M" && e.at("name") == "thread_name") tracks[e.at("tid")] = e["args"]["name"];
+  std::set<std::string> names;
+  for (const auto& [tid, name] : tracks) names.insert(name);
+  EXPECT_EQ(names, (std::set<std::string>{"jobs (layers)", "sequencer", "dma", "macro0", "macro1", "macro2", "macro3"}));
+
+  std::map<int, int> open;  // per track: begins minus ends, never negative
+  std::vector<std::string> jobs;
+  std::map<std::string, size_t> busy;
+  double end_us = 0;
+  for (const json& e : events) {
+    if (e.contains("ts")) end_us = std::max(end_us, e["ts"].get<double>());
+    if (e["ph"] != "B" && e["ph"] != "E") continue;
+    const int tid = e["tid"];
+    open[tid] += e["ph"] == "B" ? 1 : -1;
+    EXPECT_GE(open[tid], 0) << tracks[tid];
+    if (e["ph"] == "B") {
+      ++busy[tracks[tid]];
+      if (tracks[tid] == "jobs (layers)") jobs.push_back(e["name"]);
+    }
+  }
+  for (const auto& [tid, n] : open) EXPECT_EQ(n, 0) << tracks[tid];
+  EXPECT_EQ(jobs, (std::vector<std::string>{"a", "b"}));
+  for (const char* t : {"sequencer", "dma", "macro0", "macro3"}) EXPECT_GT(busy[t], 0u) << t;
+  // The job slices last as long as the jobs stats.json reports (the rest is the host programming them).
+  double job_ns = 0;
+  for (const json& e : events)
+    if ((e["ph"] == "B" || e["ph"] == "E") && tracks[e["tid"]] == "jobs (layers)")
+      job_ns += (e["ph"] == "E" ? 1000 : -1000) * e["ts"].get<double>();
+  const double time_ns = stats["totals"]["time_ns"].get<double>();
+  EXPECT_NEAR(job_ns, time_ns, 0.01 * time_ns);
+
+  // Counters hold their value until the next sample of the same counter.
+  auto integrate = [&](const std::string& counter) {
+    std::vector<std::pair<double, double>> samples;  // ts [us], value
+    for (const json& e : events)
+      if (e["ph"] == "C" && e["name"] == counter) {
+        double sum = 0;
+        for (const auto& [k, v] : e["args"].items()) sum += v.get<double>();
+        samples.emplace_back(e["ts"].get<double>(), sum);
+      }
+    std::sort(samples.begin(), samples.end());
+    double total = 0;
+    for (size_t i = 0; i < samples.size(); ++i)
+      total += samples[i].second * ((i + 1 < samples.size() ? samples[i + 1].first : end_us) - samples[i].first) * 1000;
+    return total;  // value x ns
+  };
+  const double energy = stats["totals"]["energy_pj"].get<double>();
+  EXPECT_NEAR(integrate("power [mW]"), energy, 0.01 * energy);  // mW x ns = pJ
+  const double bytes = stats["totals"]["dram_read_bytes"].get<double>() + stats["totals"]["dram_write_bytes"].get<double>();
+  EXPECT_NEAR(integrate("DRAM bandwidth [GB/s]"), bytes, 0.01 * bytes);  // GB/s x ns = bytes
 }
 
 }  // namespace
