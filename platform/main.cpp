@@ -36,6 +36,7 @@ struct RunArgs {
   std::string out;
   bool vcd = false;
   bool timeline = false;
+  double power_window_ns = 100;
 };
 
 void add_scenario_options(CLI::App* cmd, RunArgs& args) {
@@ -49,6 +50,7 @@ int run_command(const RunArgs& args) {
   options.out_dir = args.out.empty() ? "out/" + scenario.name : args.out;
   options.vcd = args.vcd;
   options.timeline = args.timeline;
+  options.power_window_ns = args.power_window_ns;
   const flexcim::Json stats = flexcim::simulate(scenario, options);
   std::cout << flexcim::summarize(stats);
   std::cout << "  wrote " << options.out_dir << "/stats.json, config.yaml" << (args.vcd ? ", trace.vcd" : "")
@@ -69,6 +71,9 @@ int sc_main(int argc, char* argv[]) {
   add_scenario_options(run, run_args);
   run->add_option("--out", run_args.out, "Output directory (default out/<scenario name>)");
   run->add_flag("--vcd", run_args.vcd, "Also write DIR/trace.vcd (macro busy, controller state, DMA, interrupt)");
+  run->add_option("--power-window-ns", run_args.power_window_ns,
+                  "--vcd power signals: mean power over windows of at least this many ns (default 100)")
+      ->check(CLI::PositiveNumber);
   run->add_flag("--timeline", run_args.timeline,
                 "Also write DIR/timeline.json (Chrome trace events for Perfetto: jobs, sequencer, DMA, macros; power "
                 "and DRAM bandwidth counters)");

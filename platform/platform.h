@@ -35,6 +35,7 @@ class Platform : public sc_core::sc_module {
 
   // VCD of macro busy, controller state, DMA activity and the interrupt line.
   void trace_to(const std::string& vcd_path_without_extension);
+  sc_core::sc_trace_file* trace_file() { return trace_; }  // null without trace_to()
   // Runs the firmware program to completion; rethrows what the firmware threw.
   void run(HostCpu::Program program);
 

@@ -20,11 +20,13 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
 
   Platform platform("platform", scenario.platform);
   if (options.vcd) platform.trace_to(options.out_dir + "/trace");
+  // The timeline's samples are also the VCD's power signals.
   std::unique_ptr<Timeline> timeline;
-  if (options.timeline) {
+  if (options.timeline || options.vcd) {
     std::vector<std::string> jobs;
     for (const fw::LayerSpec& l : scenario.workload.layers) jobs.push_back(l.name);
     timeline = std::make_unique<Timeline>("timeline", platform, table, jobs);
+    if (options.vcd) sc_core::sc_trace(platform.trace_file(), timeline->layer, "platform.accelerator.layer");
   }
 
   fw::RunReport report;
@@ -37,7 +39,8 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
   Json stats = make_stats(scenario, platform, table, report);
   write_json(stats, options.out_dir + "/stats.json");
   write_text(scenario.effective_config, options.out_dir + "/config.yaml");
-  if (timeline) write_json(timeline->json(), options.out_dir + "/timeline.json");
+  if (options.timeline) write_json(timeline->json(), options.out_dir + "/timeline.json");
+  if (options.vcd) timeline->add_power_to_vcd(options.out_dir + "/trace.vcd", options.power_window_ns);
   return stats;
 }
 

@@ -7,7 +7,13 @@
 // counts of the interval with the energy table, leakage while a job runs) and
 // DRAM bandwidth (GB/s). Summed over time, the power counter gives the run's
 // energy; the host's own work takes no simulated time and has no track.
+//
+// With --vcd the same samples go into trace.vcd as real-valued power signals per
+// component (averaged over windows of at least --power-window-ns, each value from
+// the start of its window, so they integrate to the energy), beside the activity
+// signals and `layer` (the running job's layer, 1-based; 0 between jobs).
 #pragma once
+#include <array>
 #include <string>
 #include <vector>
 
@@ -26,8 +32,18 @@ class Timeline : public sc_core::sc_module {
            std::vector<std::string> jobs);
 
   Json json() const;
+  // Adds the power signals to a closed VCD file SystemC wrote.
+  void add_power_to_vcd(const std::string& vcd_path, double window_ns) const;
+
+  sc_core::sc_signal<unsigned> layer;
 
  private:
+  struct Sample {
+    double start_ns, end_ns;
+    std::array<double, kComponents> pj;  // energy in [start, end)
+    double dram_bytes;
+  };
+
   void on_sequencer();
   void on_dma();
   void on_macro(size_t index);
@@ -44,6 +60,7 @@ class Timeline : public sc_core::sc_module {
   double last_ns_ = 0;
   EnergyCounts last_counts_;
   Json events_ = Json::array();
+  std::vector<Sample> samples_;
 };
 
 }  // namespace flexcim

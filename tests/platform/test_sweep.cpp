@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -461,6 +462,64 @@ TEST(Timeline, TracksSlicesAndPowerIntegratingToTheRunsEnergy) {
   EXPECT_NEAR(integrate("power [mW]"), energy, 0.01 * energy);  // mW x ns = pJ
   const double bytes = stats["totals"]["dram_read_bytes"].get<double>() + stats["totals"]["dram_write_bytes"].get<double>();
   EXPECT_NEAR(integrate("DRAM bandwidth [GB/s]"), bytes, 0.01 * bytes);  // GB/s x ns = bytes
+}
+
+// --vcd: real-valued power per component beside the activity signals, and the
+// running layer; summed over time, the total is the run's energy within 1%.
+TEST(Timeline, VcdPowerSignalsIntegrateToTheRunsEnergy) {
+  TempDir dir;
+  dir.write("tiny.yaml", kTiny);
+  const ProcessResult r =
+      run_flexcim({"run", "tiny.yaml", "--vcd", "--power-window-ns", "50", "--out", "out"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json stats = read_json(dir / "out/stats.json");
+  std::istringstream vcd(read_file(dir / "out/trace.vcd"));
+  std::map<std::string, std::string> ids;  // id -> name
+  double unit_ns = 0;
+  std::string line;
+  while (std::getline(vcd, line) && line.find("$enddefinitions") == std::string::npos) {
+    std::istringstream words(line);
+    std::string w, kind, width, id, name;
+    words >> w;
+    if (w == "$var") {
+      words >> kind >> width >> id >> name;
+      ids[id] = name;
+    } else if (w == "$timescale") {
+      std::getline(vcd, line);
+      unit_ns = line.find("ns") != std::string::npos ? std::stod(line) : 0;
+    }
+  }
+  ASSERT_EQ(unit_ns, 1.0);
+  std::string total_id, layer_id;
+  std::set<std::string> components;
+  for (const auto& [id, name] : ids) {
+    if (name == "total_mW") total_id = id;
+    if (name == "layer") layer_id = id;
+    if (name.size() > 3 && name.substr(name.size() - 3) == "_mW" && name != "total_mW") components.insert(name);
+  }
+  ASSERT_FALSE(total_id.empty());
+  ASSERT_FALSE(layer_id.empty());
+  EXPECT_EQ(components, (std::set<std::string>{"dram_mW", "dma_mW", "wbuf_mW", "abuf_mW", "obuf_mW", "macro_mW",
+                                               "distribution_mW", "merge_mW", "requant_mW", "control_mW"}));
+
+  double t = 0, power = 0, energy = 0;
+  std::set<std::string> layers;
+  while (std::getline(vcd, line)) {
+    if (line.empty()) continue;
+    if (line[0] == '#') {
+      const double now = std::stod(line.substr(1)) * unit_ns;
+      energy += power * (now - t);  // mW x ns = pJ
+      t = now;
+    } else if (line[0] == 'r' && line.substr(line.find(' ') + 1) == total_id) {
+      power = std::stod(line.substr(1));
+    } else if (line[0] == 'b' && line.substr(line.find(' ') + 1) == layer_id) {
+      layers.insert(line.substr(1, line.find(' ') - 1));
+    }
+  }
+  EXPECT_EQ(power, 0.0);  // the last window ends
+  const double expected = stats["totals"]["energy_pj"].get<double>();
+  EXPECT_NEAR(energy, expected, 0.01 * expected);
+  EXPECT_EQ(layers, (std::set<std::string>{"0", "1", "10"}));  // none, a, b (binary)
 }
 
 }  // namespace
