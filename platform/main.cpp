@@ -3,6 +3,7 @@
 //   flexcim regs
 //   flexcim config SCENARIO [--set ...]     effective configuration
 //   flexcim sweep SWEEP.yaml [--out DIR] [-j N] [--slurm], sweep collect DIR
+//   flexcim report DIR                      report.md + plots (scripts/report)
 //   flexcim --version
 //   flexcim compare SCENARIO [--set ...] [--out DIR]   FlexCiM vs baselines
 //   flexcim generate|flow|eval [MODEL] ..., tokenize TEXT   the real model (llama2.c format)
@@ -10,6 +11,7 @@
 // 2 bad input (command line, scenario, model file).
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -118,6 +120,13 @@ int sc_main(int argc, char* argv[]) {
     return name.rfind("--", 0) == 0 && run->get_option_no_throw(name) != nullptr;
   };
 
+  std::string report_dir;
+  CLI::App* report = app.add_subcommand(
+      "report", "Write DIR/report.md with PNG plots for a run, compare or sweep folder (scripts/report, matplotlib)");
+  report->add_option("dir", report_dir, "A folder flexcim run, compare or sweep wrote")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+
   // The model commands (generate, tokenize, flow, eval) run from their callbacks during parse.
   flexcim::add_llm_commands(
       app, [] { return flexcim::probe_patterns(flexcim::load_scenario(flexcim::default_scenario_path())); },
@@ -153,6 +162,14 @@ int sc_main(int argc, char* argv[]) {
       for (const auto& a : result["architectures"])
         if (!a["golden_match"].get<bool>()) return kFailed;
       return 0;
+    }
+    if (*report) {
+      // Plots are matplotlib's job: hand over to the script, which prints its own errors.
+      const std::string script = std::string(FLEXCIM_SOURCE_DIR) + "/scripts/report";
+      std::cout.flush();
+      execlp(FLEXCIM_PYTHON, FLEXCIM_PYTHON, script.c_str(), report_dir.c_str(), static_cast<char*>(nullptr));
+      std::cerr << "flexcim: error: report: cannot run " << FLEXCIM_PYTHON << " " << script << "\n";
+      return kBadInput;
     }
     if (*sweep) {
       if (*collect) return flexcim::sweep_collect(collect_dir);
