@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config.h"
+#include "progress.h"
 #include "scenario.h"
 #include "simulation.h"
 
@@ -76,6 +77,7 @@ Json compare(const CompareOptions& options) {
   result["scenario"] = scenario.name;
   result["fixed_pattern"] = fixed_pattern;
   result["architectures"] = Json::array();
+  ProgressLine progress(fmt::format("compare {}: architectures", scenario.name), architectures.size(), options.quiet);
   for (const Architecture& arch : architectures) {
     const std::string dir = out + "/" + arch.name;
     std::cout.flush();
@@ -108,6 +110,7 @@ Json compare(const CompareOptions& options) {
                         {"score_loss", l["score_loss"]}});
     entry["layers"] = layers;
     result["architectures"].push_back(entry);
+    progress.update(result["architectures"].size(), arch.name + " done");
   }
 
   // Ratios baseline / FlexCiM: how many times lower FlexCiM's latency and energy are.

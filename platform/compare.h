@@ -17,6 +17,7 @@ struct CompareOptions {
   std::string scenario;
   std::vector<std::string> sets;
   std::string out_dir;  // default out/<scenario>-compare
+  bool quiet = false;   // no progress line
 };
 
 struct Architecture {

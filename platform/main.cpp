@@ -39,6 +39,7 @@ struct RunArgs {
   bool vcd = false;
   bool timeline = false;
   double power_window_ns = 100;
+  bool quiet = false;
 };
 
 void add_scenario_options(CLI::App* cmd, RunArgs& args) {
@@ -53,6 +54,7 @@ int run_command(const RunArgs& args) {
   options.vcd = args.vcd;
   options.timeline = args.timeline;
   options.power_window_ns = args.power_window_ns;
+  options.progress = !args.quiet;
   const flexcim::Json stats = flexcim::simulate(scenario, options);
   std::cout << flexcim::summarize(stats);
   std::cout << "  wrote " << options.out_dir << "/stats.json, config.yaml" << (args.vcd ? ", trace.vcd" : "")
@@ -73,6 +75,7 @@ int sc_main(int argc, char* argv[]) {
   add_scenario_options(run, run_args);
   run->add_option("--out", run_args.out, "Output directory (default out/<scenario name>)");
   run->add_flag("--vcd", run_args.vcd, "Also write DIR/trace.vcd (macro busy, controller state, DMA, interrupt)");
+  run->add_flag("-q,--quiet", run_args.quiet, "No progress line on stderr (shown for runs longer than a second)");
   run->add_option("--power-window-ns", run_args.power_window_ns,
                   "--vcd power signals: mean power over windows of at least this many ns (default 100)")
       ->check(CLI::PositiveNumber);
@@ -94,6 +97,7 @@ int sc_main(int argc, char* argv[]) {
       "and on its own model); write DIR/compare.json");
   add_scenario_options(compare, compare_scenario);
   compare->add_option("--out", compare_args.out_dir, "Output directory (default out/<scenario name>-compare)");
+  compare->add_flag("-q,--quiet", compare_args.quiet, "No progress line on stderr");
 
   flexcim::SweepOptions sweep_args;
   CLI::App* sweep = app.add_subcommand(
@@ -107,7 +111,7 @@ int sc_main(int argc, char* argv[]) {
   sweep->add_flag("--slurm", sweep_args.slurm,
                   "Write DIR/sweep.sbatch (a Slurm job array) and DIR/manifest.json instead of running");
   sweep->add_option("--sbatch", sweep_args.sbatch, "Extra #SBATCH option for --slurm, e.g. --sbatch=--partition=debug");
-  sweep->add_flag("-q,--quiet", sweep_args.quiet, "No progress on stderr");
+  sweep->add_flag("-q,--quiet", sweep_args.quiet, "No progress lines on stderr");
   std::string collect_dir;
   CLI::App* collect = sweep->add_subcommand("collect", "Write DIR/results.csv and results.json from a --slurm sweep");
   collect->add_option("dir", collect_dir, "The sweep's output directory")->required();

@@ -7,8 +7,11 @@
 #include <iostream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "accelerator_gemm.h"
 #include "platform.h"
+#include "progress.h"
 #include "runtime.h"
 #include "timeline.h"
 
@@ -20,6 +23,10 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
 
   Platform platform("platform", scenario.platform);
   if (options.vcd) platform.trace_to(options.out_dir + "/trace");
+  std::unique_ptr<RunProgress> progress;
+  if (options.progress)
+    progress = std::make_unique<RunProgress>("progress", platform.accelerator().sequencer().state,
+                                             scenario.workload.layers.size(), fmt::format("run {}: layers", scenario.name));
   // The timeline's samples are also the VCD's power signals.
   std::unique_ptr<Timeline> timeline;
   if (options.timeline || options.vcd) {

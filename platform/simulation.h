@@ -16,7 +16,8 @@ struct SimulationOptions {
   std::string out_dir;
   bool vcd = false;
   bool timeline = false;  // out_dir/timeline.json (Chrome trace events)
-  double power_window_ns = 100;  // the VCD's power signals: mean over windows at least this long
+  double power_window_ns = 100;
+  bool progress = false;  // a progress line on stderr (progress.h)  // the VCD's power signals: mean over windows at least this long
 };
 
 // Returns the stats written to out_dir/stats.json. Throws ConfigError for bad

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "energy.h"
+#include "progress.h"
 #include "scenario.h"
 #include "stats.h"
 #include "version.h"
@@ -555,37 +556,6 @@ void finish_point(const std::string& out, const Json& point, int status) {
 
 const char* signal_text(int signal) { return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal"; }
 
-std::string clock_text(double seconds) {
-  const long s = long(seconds + 0.5);
-  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) : fmt::format("{}:{:02}", s / 60, s % 60);
-}
-
-// Progress on stderr: one line rewritten in place on a terminal, a line per point otherwise.
-class Progress {
- public:
-  Progress(bool quiet, size_t total, size_t todo) : quiet_(quiet), tty_(isatty(2)), total_(total), todo_(todo) {}
-  void update(const Tally& t, size_t running, size_t ran, const std::string& last) {
-    if (quiet_) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::string eta = "ETA --:--";
-    if (ran > 0) eta = "ETA " + clock_text(elapsed / double(ran) * double(todo_ - ran));
-    const std::string line = fmt::format("sweep: {}/{} points ({}), {} running, {} elapsed, {}", t.finished(),
-                                         total_, describe(t), running, clock_text(elapsed), eta);
-    if (tty_)
-      std::cerr << "\r\033[K" << line << std::flush;
-    else if (!last.empty())
-      std::cerr << line << "; " << last << "\n";
-  }
-  void end() {
-    if (!quiet_ && tty_) std::cerr << "\n";
-  }
-
- private:
-  bool quiet_, tty_;
-  size_t total_, todo_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
 std::string point_label(const Json& point) {
   std::string s;
   for (auto& [key, value] : point["params"].items()) s += (s.empty() ? "" : " ") + key + "=" + value.get<std::string>();
@@ -652,8 +622,7 @@ int sweep(const SweepOptions& options) {
 
   const unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   Tally tally = write_results(out, manifest, rows);
-  Progress progress(options.quiet, points.size(), todo.size());
-  progress.update(tally, 0, 0, "");
+  ProgressLine progress(fmt::format("sweep {}: points run", plan.name), todo.size(), options.quiet);
   SignalForwarding forwarding;
   std::map<pid_t, size_t> running;  // pid -> point
   size_t next = 0, ran = 0;
@@ -692,9 +661,8 @@ int sweep(const SweepOptions& options) {
                          rows[i]["status"] == "failed" ? "failed: " + rows[i]["error"].get<std::string>()
                                                        : fmt::format("{} cycles, {:.3f} uJ", rows[i]["cycles"].get<uint64_t>(),
                                                                      rows[i]["energy_pj"].get<double>() / 1e6));
-    progress.update(tally, running.size(), ran, last);
+    progress.update(ran, fmt::format("{}, {} running; {}", describe(tally), running.size(), last), true);
   }
-  progress.end();
 
   std::cout << fmt::format("sweep {}: {} points: {}{}; wrote {}/results.csv and results.json\n", plan.name,
                            points.size(), describe(tally), skipped ? fmt::format(" ({} done before)", skipped) : "",

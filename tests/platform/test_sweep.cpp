@@ -214,6 +214,9 @@ TEST(Sweep, APointThePlatformRefusesIsARowWithItsError) {
             "  platform.accelerator.buffers.weight.bytes: [18944, 65536]\n");
   const ProcessResult r = run_flexcim({"sweep", "sweep.yaml", "--out", "out", "-j", "2"}, dir.path());
   EXPECT_EQ(r.exit_code, 1) << r.err;
+  // Not a terminal: a progress line per point run (the refused one never runs).
+  EXPECT_NE(r.err.find("sweep sweep: points run: 3/3"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err_lines().size(), 3u) << r.err;
   const json rows = read_json(dir / "out/results.json").at("rows");
   ASSERT_EQ(rows.size(), 4u);
   for (size_t i = 0; i < 4; ++i) {
