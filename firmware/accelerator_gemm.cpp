@@ -70,6 +70,9 @@ void AcceleratorGemm::run(const llm::QuantLayer& layer, const int8_t* x, int tok
   ++jobs_;
   cycles_ += status.cycles;
   hal_.dump(y_addr, y, y_bytes);
+  const std::vector<int32_t> golden = reference_gemm(x, layer.weights.data(), tokens, layer.in, layer.out);
+  outputs_checked_ += golden.size();
+  for (size_t i = 0; i < golden.size(); ++i) mismatches_ += y[i] != golden[i];
 }
 
 }  // namespace flexcim::fw

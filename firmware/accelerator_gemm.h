@@ -1,6 +1,7 @@
 // The pruned model's int8 linear layers on the FlexCiM accelerator: each layer
 // is packed and placed in DRAM the first time it is used; every call then moves
-// the activations in, runs one job and reads the int32 results back. Same
+// the activations in, runs one job, reads the int32 results back and compares
+// every one with the host's golden GEMM (reference_gemm). Same
 // Int8Gemm interface as the host path, so the same forward pass runs on either
 // and the logits are bit-identical. The outputs stay int32 (JOB_FLAGS.OUT_INT8
 // clear): the model dequantises each accumulator with its per-token activation
@@ -23,6 +24,8 @@ class AcceleratorGemm : public llm::Int8Gemm {
 
   uint64_t jobs() const { return jobs_; }
   uint64_t cycles() const { return cycles_; }
+  uint64_t outputs_checked() const { return outputs_checked_; }
+  uint64_t mismatches() const { return mismatches_; }
 
  private:
   struct Placement {
@@ -40,6 +43,7 @@ class AcceleratorGemm : public llm::Int8Gemm {
   std::map<const llm::QuantLayer*, Placement> placed_;
   uint64_t next_free_;
   uint64_t jobs_ = 0, cycles_ = 0;
+  uint64_t outputs_checked_ = 0, mismatches_ = 0;
 };
 
 }  // namespace flexcim::fw

@@ -1,7 +1,5 @@
 #include "llm_commands.h"
-#include "scenario.h"
-
-#include <openssl/evp.h>
+#include "llm_cli.h"
 
 #include <algorithm>
 #include <cctype>
@@ -23,140 +21,22 @@
 #include "llm/text.h"
 #include "llm/tokenizer.h"
 #include "llm/transformer.h"
+#include "flow_cost.h"
+#include "scenario.h"
 
 namespace flexcim {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using namespace cli;
 namespace fs = std::filesystem;
 using HwCandidates = std::function<std::vector<nm::Pattern>()>;
-
-// Six significant digits: stable, readable JSON and CSV.
-double rounded(double v) { return std::stod(fmt::format("{:.6g}", v)); }
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = text.find(',', start);
-    parts.push_back(text.substr(start, comma - start));
-    if (comma == std::string::npos) return parts;
-    start = comma + 1;
-  }
-}
 
 std::vector<nm::Pattern> parse_candidates(const std::string& text, const HwCandidates& hw) {
   if (text == "hw") {
     if (!hw) throw std::invalid_argument("--candidates hw: hw candidates unavailable");
     return hw();
   }
-  std::vector<nm::Pattern> candidates;
-  for (const std::string& part : split_commas(text)) candidates.push_back(nm::Pattern::parse(part));
-  return candidates;
-}
-
-// "none" = no dense blocks; empty = the default (first and last).
-std::optional<std::vector<int>> parse_dense_blocks(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  if (text == "none") return std::vector<int>{};
-  std::vector<int> blocks;
-  for (const std::string& part : split_commas(text)) {
-    int block = -1;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), block);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || block < 0)
-      throw std::invalid_argument(fmt::format(
-          "--dense-blocks: \"{}\" is not a block index; expected e.g. 0,4 or none", part));
-    blocks.push_back(block);
-  }
-  return blocks;
-}
-
-std::string patterns_str(const std::vector<nm::Pattern>& patterns) {
-  std::vector<std::string> s;
-  for (const nm::Pattern& p : patterns) s.push_back(p.str());
-  return fmt::format("{}", fmt::join(s, ","));
-}
-
-Json pattern_list(const std::vector<nm::Pattern>& patterns) {
-  Json list = Json::array();
-  for (const nm::Pattern& p : patterns) list.push_back(p.str());
-  return list;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
-}
-
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr))
-    throw std::runtime_error("SHA-256 failed");
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
-
-// The model, its tokenizer (vocabulary checked against the model) and where they came from.
-struct LoadedModel {
-  std::string path, name;
-  llm::Model model;
-  llm::Tokenizer tokenizer;
-};
-
-LoadedModel load_model(const std::string& model, const std::string& tokenizer) {
-  const std::string path = llm::find_model(model);
-  llm::Model m = llm::load_checkpoint(path);
-  llm::Tokenizer t = llm::Tokenizer::load(llm::find_tokenizer(tokenizer, path));
-  t.check_vocab(m.config.vocab_size, path);
-  return {path, fs::path(path).filename().string(), std::move(m), std::move(t)};
-}
-
-void add_model_options(CLI::App* cmd, std::string& model, std::string& tokenizer) {
-  cmd->add_option("model", model, "llama2.c checkpoint (default: stories260K.bin, see find_model)");
-  cmd->add_option("--tokenizer", tokenizer, "llama2.c tokenizer file (default: tok512.bin beside the model)");
-}
-
-std::string default_data(const std::string& file) {
-  return fmt::format("{}/../shared/data/{}", FLEXCIM_SOURCE_DIR, file);
-}
-
-// A text file and how many of its stories to use (0 = all).
-struct TextArgs {
-  std::string path;
-  int stories = 0;
-};
-
-void add_text_options(CLI::App* cmd, TextArgs& t, const std::string& file_flag, const std::string& stories_flag,
-                      const std::string& what) {
-  cmd->add_option(file_flag, t.path, fmt::format("{} text: stories separated by lines <|endoftext|>", what))
-      ->capture_default_str();
-  cmd->add_option(stories_flag, t.stories, fmt::format("Use the first N {} stories (0 = all)", what))
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-}
-
-struct TokenizedText {
-  llm::Text text;
-  llm::Sequences sequences;
-  long tokens = 0;
-};
-
-TokenizedText tokenize(const LoadedModel& m, const TextArgs& t, const std::string& stories_flag) {
-  TokenizedText out{llm::read_text(t.path), {}, 0};
-  out.sequences = llm::tokenize_stories(m.tokenizer, out.text, t.stories, m.model.config.seq_len, stories_flag);
-  for (const auto& s : out.sequences) out.tokens += long(s.size());
-  return out;
-}
-
-Json text_json(const TokenizedText& t) {
-  return Json{{"file", t.text.path},
-              {"sha256", sha256_hex(t.text.bytes)},
-              {"stories", t.sequences.size()},
-              {"tokens", t.tokens}};
+  return parse_patterns(text);
 }
 
 // Options flow and eval share: the policy parameters and the calibration text.
@@ -201,16 +81,87 @@ flow::PolicyOptions policy_options(const PolicyArgs& a, const HwCandidates& hw) 
   return o;
 }
 
-// How the statistics were taken, for flow.json and eval.json.
-Json calibration_json(const TokenizedText& calib, bool selection, bool pruning) {
-  Json j = text_json(calib);
-  if (selection)
-    j["selection_statistics"] = "dense model: every block's inputs from the dense earlier blocks";
-  if (pruning)
-    j["pruning_statistics"] =
-        "sequential, as Wanda's and FLOW's reference code: each block's inputs from the already pruned earlier "
-        "blocks, its own weights dense";
-  return j;
+// flow-cost (flow --objective, eval --policy flow-cost): the budget, the platform that
+// prices it and the cost model's cache. --platform and --set also name eval
+// --on-platform's platform.
+struct CostArgs {
+  std::string objective = "latency";
+  double budget = 1.0;
+  std::string phase = "decode";
+  int tokens = 64;
+  std::string cache = "out/cost-cache";
+  std::string platform = default_scenario_path();
+  std::vector<std::string> sets;
+  const CLI::Option* objective_option = nullptr;
+  const CLI::Option* budget_option = nullptr;
+};
+
+void add_cost_options(CLI::App* cmd, CostArgs& c) {
+  c.objective_option =
+      cmd->add_option("--objective", c.objective,
+                      "flow-cost: what the budget limits, latency (cycles) or energy (pJ) of the model's linear "
+                      "layers on the --platform accelerator")
+          ->capture_default_str()
+          ->check(CLI::IsMember({"latency", "energy"}));
+  c.budget_option = cmd->add_option("--budget", c.budget,
+                                    "flow-cost: the budget as a fraction of the all-dense model's cost in --phase on "
+                                    "the --platform accelerator, e.g. 0.8")
+                        ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--phase", c.phase, "flow-cost: decode (one token per job) or prefill (--tokens per job)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"decode", "prefill"}));
+  cmd->add_option("--tokens", c.tokens, "flow-cost: tokens per job in the prefill phase")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--cost-cache", c.cache, "Directory caching the platform's measured costs (\"\" = none)")
+      ->capture_default_str();
+  cmd->add_option("--platform", c.platform, "Scenario whose platform prices flow-cost (and runs --on-platform)")
+      ->capture_default_str();
+  cmd->add_option("--set", c.sets,
+                  "Override a value of the --platform scenario, e.g. platform.accelerator.architecture=dense-dcim");
+}
+
+// The accelerator shares pair selects over its columns: hardware-aware pruning must use them.
+void check_col_block(int col_block, const Scenario& platform, const std::string& path) {
+  const unsigned cols = platform.platform.accelerator.geometry.cols;
+  if (unsigned(col_block) != cols)
+    throw std::invalid_argument(fmt::format("--col-block {} differs from the {} columns of the accelerator in {}: "
+                                            "pair selects are shared by a sub-macro's columns",
+                                            col_block, cols, path));
+}
+
+struct FlowCostSetup {
+  FlowCostModel model;
+  flow::PolicyOptions options;  // candidates: the accelerator's; dense blocks: --dense-blocks or none
+  Phase phase = Phase::Decode;
+};
+
+FlowCostSetup flow_cost_setup(const LoadedModel& m, const TokenizedText& calib, const CostArgs& c,
+                              const PolicyArgs& p, const Scenario& platform) {
+  if (!c.budget_option->count()) throw std::invalid_argument("flow-cost needs --budget (a fraction of dense, e.g. 0.8)");
+  FlowCostSetup s;
+  s.phase = parse_phase(c.phase);
+  s.model = build_flow_cost_model(m.model, calib.sequences, platform, c.tokens, c.cache);
+  s.options.objective = flow::parse_objective(c.objective);
+  s.options.budget = c.budget;
+  s.options.candidates = s.model.candidates;
+  s.options.dense_blocks = parse_dense_blocks(p.dense_blocks).value_or(std::vector<int>{});
+  return s;
+}
+
+Json flow_cost_settings(const FlowCostSetup& s, const flow::Selection& sel, const CostArgs& c) {
+  return Json{{"objective", c.objective},
+              {"unit", flow::objective_unit(s.options.objective)},
+              {"phase", c.phase},
+              {"budget_fraction_of_dense", c.budget},
+              {"budget", sel.budget},
+              {"predicted_cost", sel.cost},
+              {"predicted_delta_calibration_ce", sel.objective},
+              {"dense_blocks", *s.options.dense_blocks},
+              {"candidates", pattern_list(s.options.candidates)},
+              {"platform", {{"scenario", c.platform}, {"set", c.sets}}},
+              {"cost_cache", c.cache},
+              {"models", flow_cost_json(s.model)}};
 }
 
 // --- generate, tokenize -----------------------------------------------------
@@ -265,10 +216,68 @@ void run_tokenize(const TokenizeArgs& a) {
 
 struct FlowArgs {
   PolicyArgs policy;
+  CostArgs cost;
   double sparsity = 0;
+  const CLI::Option* sparsity_option = nullptr;
+  const CLI::Option* candidates_option = nullptr;
 };
 
+// flow --objective: the cost-aware selection, its table and flow.json.
+void run_flow_cost(const FlowArgs& a) {
+  if (a.candidates_option->count())
+    throw std::invalid_argument("flow --objective: the candidates are the patterns the accelerator advertises "
+                                "(CAP_PATTERNS); leave out --candidates");
+  const Scenario platform = load_scenario(a.cost.platform, a.cost.sets);
+  const LoadedModel m = load_model(a.policy.model, a.policy.tokenizer);
+  const TokenizedText calib = tokenize(m, a.policy.calib, "--calib-stories");
+  const FlowCostSetup setup = flow_cost_setup(m, calib, a.cost, a.policy, platform);
+  const flow::Selection s = select_flow_cost(setup.model, setup.options, setup.phase);
+  const llm::ChannelStats stats = llm::collect_channel_stats(m.model, calib.sequences);
+  const auto metrics = llm::outlier_metrics(m.model, stats, a.policy.h);
+
+  const fs::path out = a.policy.out.empty() ? fs::path("out") / ("flow-cost-" + fs::path(m.path).stem().string())
+                                            : fs::path(a.policy.out);
+  fmt::print("flow-cost on {}, platform {}: least predicted loss within {} {} of the all-dense model's {} cost\n",
+             m.name, a.cost.platform, a.cost.budget, a.cost.phase, a.cost.objective);
+  fmt::print("{}", flow_cost_report(setup.model, s, setup.options, setup.phase));
+  std::string csv = "block,outlier_ratio,locality,n,m,sparsity,delta_calibration_ce,cycles,energy_pj\n";
+  Json blocks = Json::array();
+  const BlockCosts& costs = setup.model.costs(setup.phase);
+  for (size_t b = 0; b < s.patterns.size(); ++b) {
+    const nm::Pattern p = s.patterns[b];
+    const size_t c = setup.model.candidate(p);
+    csv += fmt::format("{},{:.6g},{:.6g},{},{},{:.6g},{:.6g},{},{:.6g}\n", b, metrics[b].outlier_ratio_pct,
+                       metrics[b].locality, p.n, p.m, p.sparsity(), setup.model.sensitivity.delta_ce[b][c],
+                       costs.cycles[b][c], costs.energy_pj[b][c]);
+    blocks.push_back(Json{{"block", b},
+                          {"outlier_ratio_pct", rounded(metrics[b].outlier_ratio_pct)},
+                          {"locality", rounded(metrics[b].locality)},
+                          {"pattern", p.str()},
+                          {"sparsity", rounded(p.sparsity())},
+                          {"delta_calibration_ce", setup.model.sensitivity.delta_ce[b][c]},
+                          {"cycles", costs.cycles[b][c]},
+                          {"energy_pj", costs.energy_pj[b][c]}});
+  }
+  const Json json = {{"model", m.name},
+                     {"policy", "flow-cost"},
+                     {"sparsity_all", rounded(s.sparsity_all)},
+                     {"blocks", blocks},
+                     {"flow_cost", flow_cost_settings(setup, s, a.cost)},
+                     {"calibration", calibration_json(calib, true, false)}};
+  write_file(out / "flow.csv", csv);
+  write_file(out / "flow.json", json.dump(2) + "\n");
+  fmt::print("wrote {} and flow.json\n", (out / "flow.csv").string());
+}
+
 void run_flow(const FlowArgs& a, const HwCandidates& hw) {
+  if (a.cost.objective_option->count()) {
+    if (a.sparsity_option->count())
+      throw std::invalid_argument("flow takes --sparsity (FLOW) or --objective with --budget (flow-cost), not both");
+    return run_flow_cost(a);
+  }
+  if (a.cost.budget_option->count()) throw std::invalid_argument("--budget needs --objective latency or energy");
+  if (!a.sparsity_option->count())
+    throw std::invalid_argument("flow needs --sparsity (FLOW) or --objective and --budget (flow-cost)");
   const LoadedModel m = load_model(a.policy.model, a.policy.tokenizer);
   flow::PolicyOptions options = policy_options(a.policy, hw);
   options.sparsity = a.sparsity;
@@ -335,8 +344,7 @@ struct EvalArgs {
   int col_block = 32;
   bool int8 = false;
   bool on_platform = false;
-  std::string platform_scenario = default_scenario_path();
-  std::vector<std::string> platform_sets;
+  CostArgs cost;
   double owl_h = 5.0;
   double owl_lambda = 0.08;
   int owl_m = 8;
@@ -357,12 +365,16 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
   if (a.on_platform && sparse && !a.hw_aware)
     throw std::invalid_argument("--on-platform needs --hw-aware: the accelerator only executes masks whose pair "
                                 "selects are shared by its columns");
-  if (a.on_platform) {
-    const unsigned cols = load_scenario(a.platform_scenario, a.platform_sets).platform.accelerator.geometry.cols;
-    if (unsigned(a.col_block) != cols)
-      throw std::invalid_argument(fmt::format("--col-block {} differs from the {} columns of the accelerator in {}: "
-                                              "pair selects are shared by a sub-macro's columns",
-                                              a.col_block, cols, a.platform_scenario));
+  const bool flow_cost = o.policy.kind == flow::PolicyKind::FlowCost;
+  if (flow_cost && !a.hw_aware)
+    throw std::invalid_argument("policy flow-cost needs --hw-aware: its costs are those of the accelerator, which "
+                                "only executes masks whose pair selects are shared by its columns");
+  if (!flow_cost && (a.cost.objective_option->count() || a.cost.budget_option->count()))
+    throw std::invalid_argument(fmt::format("--objective and --budget apply to policy flow-cost, not {}", a.policy_name));
+  std::optional<Scenario> platform;
+  if (a.on_platform || flow_cost) {
+    platform = load_scenario(a.cost.platform, a.cost.sets);
+    check_col_block(a.col_block, *platform, a.cost.platform);
   }
   const LoadedModel m = load_model(a.policy.model, a.policy.tokenizer);
   o.policy_options = policy_options(a.policy, hw);
@@ -375,17 +387,29 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
   o.int8 = a.int8 || a.on_platform;
   const TokenizedText text = tokenize(m, a.text, "--stories");
   const TokenizedText calib = tokenize(m, a.policy.calib, "--calib-stories");
+  std::optional<FlowCostSetup> setup;
+  flow::CostTables tables;
+  if (flow_cost) {
+    setup = flow_cost_setup(m, calib, a.cost, a.policy, *platform);
+    o.policy_options.objective = setup->options.objective;
+    o.policy_options.budget = setup->options.budget;
+    o.policy_options.candidates = setup->options.candidates;
+    o.policy_options.dense_blocks = setup->options.dense_blocks;
+    // Checked here so an infeasible budget is one line naming the fraction and unit.
+    select_flow_cost(setup->model, setup->options, setup->phase);
+    tables = setup->model.tables(setup->options.objective, setup->phase);
+  }
 
   llm::EvalResult r;
   PlatformCost cost;
   if (a.on_platform) {
     if (!on_platform) throw std::invalid_argument("--on-platform is not available in this build");
-    cost = on_platform(a.platform_scenario, a.platform_sets, [&](llm::Int8Gemm& gemm) {
+    cost = on_platform(a.cost.platform, a.cost.sets, [&](llm::Int8Gemm& gemm) {
       o.gemm = &gemm;
-      r = llm::evaluate(m.model, calib.sequences, text.sequences, o);
+      r = llm::evaluate(m.model, calib.sequences, text.sequences, o, &tables);
     });
   } else {
-    r = llm::evaluate(m.model, calib.sequences, text.sequences, o);
+    r = llm::evaluate(m.model, calib.sequences, text.sequences, o, &tables);
   }
 
   const bool reference = o.policy.kind == flow::PolicyKind::Flow && o.policy_options.flow_mode == flow::FlowMode::Reference;
@@ -409,6 +433,7 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
                         {"alpha", o.policy_options.alpha},
                         {"beta", o.policy_options.beta},
                         {"candidates", pattern_list(o.policy_options.candidates)}};
+  if (flow_cost) settings["flow_cost"] = flow_cost_settings(*setup, r.selection, a.cost);
   if (o.policy.kind == flow::PolicyKind::Owl)
     settings["owl"] = {{"h", a.owl_h},
                        {"lambda", a.owl_lambda},
@@ -439,26 +464,33 @@ void run_eval(const EvalArgs& a, const HwCandidates& hw, const OnPlatform& on_pl
   if (a.on_platform) {
     // Tokens per second of accelerator time: the model's linear layers only.
     const double rate = cost.time_ns > 0 ? double(r.tokens) / (cost.time_ns * 1e-9) : 0.0;
-    json["platform"] = {{"scenario", a.platform_scenario},
-                        {"set", a.platform_sets},
+    json["platform"] = {{"scenario", a.cost.platform},
+                        {"set", a.cost.sets},
                         {"architecture", cost.architecture},
                         {"jobs", cost.jobs},
                         {"cycles", cost.cycles},
                         {"time_ns", cost.time_ns},
                         {"energy_pj", cost.energy_pj},
-                        {"tokens_per_simulated_second", rate}};
+                        {"tokens_per_simulated_second", rate},
+                        {"outputs_checked", cost.outputs_checked},
+                        {"golden_match", cost.mismatches == 0}};
   }
   write_file(out / "eval.json", json.dump(2) + "\n");
   if (a.on_platform)
-    fmt::print("on the virtual {}: {} jobs, {} cycles, {:.3f} us, {:.3f} uJ, {:.0f} tokens per simulated second\n",
+    fmt::print("on the virtual {}: {} jobs, {} cycles, {:.3f} us, {:.3f} uJ, {:.0f} tokens per simulated second; "
+               "golden check: {} ({} outputs compared)\n",
                cost.architecture, cost.jobs, cost.cycles, cost.time_ns / 1000.0, cost.energy_pj / 1e6,
-               cost.time_ns > 0 ? double(r.tokens) / (cost.time_ns * 1e-9) : 0.0);
+               cost.time_ns > 0 ? double(r.tokens) / (cost.time_ns * 1e-9) : 0.0,
+               cost.mismatches == 0 ? "match" : "MISMATCH", cost.outputs_checked);
   fmt::print("{}{} ({}{}) on {}: ppl {:.4f} (CE {:.4f} nats/token; dense {:.4f}), KL {:.5f}, top-1 {:.4f}, "
              "sparsity {:.4f}, blocks {}; {} tokens of {} stories\n",
              o.policy.str(), reference ? " (reference mode)" : "", a.hw_aware ? "hw-aware" : "unconstrained",
              o.int8 ? ", int8" : "", m.name, r.perplexity, r.cross_entropy, r.dense_cross_entropy, r.kl, r.top1,
              r.sparsity, patterns_str(r.selection.patterns), r.tokens, r.stories);
   fmt::print("wrote {}\n", (out / "eval.json").string());
+  if (cost.mismatches)
+    throw RunFailed(fmt::format("{} of {} accelerator outputs differ from the golden GEMM", cost.mismatches,
+                                cost.outputs_checked));
 }
 
 }  // namespace
@@ -491,12 +523,14 @@ void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> h
 
   auto fl = std::make_shared<FlowArgs>();
   CLI::App* f = app.add_subcommand(
-      "flow", "Select one N:M pattern per block with FLOW; writes DIR/flow.csv and DIR/flow.json "
-              "(default DIR out/flow-<model stem>)");
+      "flow", "Select one N:M pattern per block with FLOW (--sparsity), or with the least predicted accuracy loss "
+              "within a latency or energy budget on the --platform accelerator (--objective, --budget); writes "
+              "DIR/flow.csv and DIR/flow.json (default DIR out/flow-<model stem>, out/flow-cost-<model stem>)");
   add_policy_options(f, fl->policy);
-  f->add_option("--sparsity", fl->sparsity, "Target mean sparsity (see --flow-mode)")
-      ->required()
-      ->check(CLI::Range(0.0, 1.0));
+  fl->candidates_option = f->get_option("--candidates");
+  add_cost_options(f, fl->cost);
+  fl->sparsity_option = f->add_option("--sparsity", fl->sparsity, "FLOW: target mean sparsity (see --flow-mode)")
+                            ->check(CLI::Range(0.0, 1.0));
   f->callback([fl, hw] { run_flow(*fl, *hw); });
 
   auto ev = std::make_shared<EvalArgs>();
@@ -505,7 +539,7 @@ void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> h
               "against the dense model; writes DIR/eval.json (default DIR out/eval-<policy>[-reference][-hw][-int8])");
   add_policy_options(e, ev->policy);
   add_text_options(e, ev->text, "--text", "--stories", "Evaluation");
-  e->add_option("--policy", ev->policy_name, "dense, uniform:N:M, owl or flow")->required();
+  e->add_option("--policy", ev->policy_name, "dense, uniform:N:M, owl, flow or flow-cost")->required();
   ev->sparsity_option =
       e->add_option("--sparsity", ev->sparsity, "owl, flow: target mean sparsity of the blocks not held dense")
           ->check(CLI::Range(0.0, 1.0));
@@ -518,10 +552,7 @@ void add_llm_commands(CLI::App& app, std::function<std::vector<nm::Pattern>()> h
   e->add_flag("--on-platform", ev->on_platform,
               "Run the int8 linear layers on the virtual accelerator (implies --int8; sparse policies need "
               "--hw-aware)");
-  e->add_option("--platform", ev->platform_scenario, "Scenario whose platform runs --on-platform")
-      ->capture_default_str();
-  e->add_option("--set", ev->platform_sets,
-                "Override a value of the --platform scenario, e.g. platform.accelerator.architecture=dense-dcim");
+  add_cost_options(e, ev->cost);
   e->add_option("--owl-h", ev->owl_h, "OWL outlier multiplier")->capture_default_str();
   e->add_option("--owl-lambda", ev->owl_lambda, "OWL sparsity spread lambda")->capture_default_str();
   e->add_option("--owl-m", ev->owl_m, "OWL group size M (N comes from the candidates with this M)")

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,16 @@ struct PlatformCost {
   uint64_t cycles = 0;        // accelerator cycles over all jobs
   double time_ns = 0;         // accelerator time over all jobs
   double energy_pj = 0;
+  std::vector<uint64_t> job_cycles;    // per job, in the order they ran
+  std::vector<double> job_energy_pj;
+  uint64_t outputs_checked = 0, mismatches = 0;  // against the host's golden GEMM
 };
+// The command ran but what it checked failed (a golden mismatch): exit status 1.
+class RunFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Elaborates the platform of `scenario` (with `--set` overrides) and runs `firmware`
 // on its host CPU with an Int8Gemm that drives the accelerator.
 using OnPlatform = std::function<PlatformCost(const std::string& scenario, const std::vector<std::string>& overrides,

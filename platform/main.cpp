@@ -145,6 +145,9 @@ int sc_main(int argc, char* argv[]) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     std::cerr << "flexcim: error: " << e.what() << " (see --help)\n";
     return kBadInput;
+  } catch (const flexcim::RunFailed& e) {
+    std::cerr << "flexcim: error: " << e.what() << "\n";
+    return kFailed;
   } catch (const std::exception& e) {
     // Model commands: a bad model, tokenizer or text file, an infeasible sparsity, a bad pattern.
     std::cerr << "flexcim: error: " << e.what() << "\n";

@@ -127,6 +127,9 @@ void read_sparsity(const Config& cfg, fw::Workload& wl, const Accelerator::Param
   } catch (const std::invalid_argument& e) {
     cfg.fail(s + "policy", fmt::format("{} (or none)", e.what()));
   }
+  if (spec.policy.kind == flow::PolicyKind::FlowCost)
+    cfg.fail(s + "policy", "flow-cost needs each block's measured loss and platform cost, which exist for the real "
+                           "model only: use flexcim flow --objective, eval --policy flow-cost or pareto");
   if (spec.policy.kind == flow::PolicyKind::Uniform && !mappable(spec.policy.uniform_pattern, acc.geometry.submacros))
     cfg.fail(s + "policy", fmt::format("{} has no FlexCiM mapping (allowed: {})", spec.policy.uniform_pattern.str(),
                                        kMappable));
@@ -335,6 +338,7 @@ Scenario read_scenario(const Config& cfg) {
                             .with_strings("origin.overrides", sc.origin.overrides)
                             .dump();
   cfg.check_all_used();
+  sc.platform_config = cfg.dump("platform");
   return sc;
 }
 

@@ -38,6 +38,7 @@ struct ScenarioOrigin {
 struct Scenario {
   std::string name;
   PlatformParams platform;
+  std::string platform_config;  // the effective `platform:` section as YAML (what cost-model caches are keyed by)
   fw::Workload workload;
   ScenarioOrigin origin;
   std::string effective_config;  // YAML: defaults + scenario + overrides, absolute paths, name and origin filled

@@ -1,15 +1,12 @@
 #include "simulation.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
-#include <iostream>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "accelerator_gemm.h"
+#include "child_process.h"
 #include "platform.h"
 #include "progress.h"
 #include "runtime.h"
@@ -55,37 +52,22 @@ std::vector<nm::Pattern> probe_patterns(const Scenario& scenario) {
   // SystemC elaborates once per process and the caller may still want its own
   // platform (eval --on-platform --candidates hw): probe in a child process that
   // reports CAP_PATTERNS as the driver reads it, one "N:M" per line.
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("probe: pipe failed");
-  std::cout.flush();
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("probe: fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    int status = 0;
-    try {
+  std::string text;
+  try {
+    text = run_in_child([&] {
       Platform platform("platform", scenario.platform);
       const fw::BoardInfo board = platform.board();
-      std::string text;
+      std::string lines;
       platform.run([&](fw::Hal& hal) {
         fw::FlexcimDriver driver(hal, board.accelerator_base, scenario.platform.wait,
                                  scenario.platform.poll_interval_ns);
-        for (const nm::Pattern& p : driver.probe().patterns()) text += p.str() + "\n";
+        for (const nm::Pattern& p : driver.probe().patterns()) lines += p.str() + "\n";
       });
-      status = write(fds[1], text.data(), text.size()) == ssize_t(text.size()) ? 0 : 1;
-    } catch (...) {
-      status = 1;
-    }
-    _exit(status);
+      return lines;
+    });
+  } catch (const ChildError& e) {
+    throw std::runtime_error(fmt::format("probing the accelerator failed: {}", e.what()));
   }
-  close(fds[1]);
-  std::string text;
-  char buf[256];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, size_t(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("probing the accelerator failed");
   std::vector<nm::Pattern> patterns;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) patterns.push_back(nm::Pattern::parse(line));
@@ -96,19 +78,24 @@ PlatformCost run_int8_on_platform(const Scenario& scenario, const std::function<
   const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
   Platform platform("platform", scenario.platform);
   const fw::BoardInfo board = platform.board();
+  PlatformCost cost;
   platform.run([&](fw::Hal& hal) {
     fw::AcceleratorGemm gemm(hal, board, scenario.platform.wait, scenario.platform.poll_interval_ns);
     firmware(gemm);
+    cost.outputs_checked = gemm.outputs_checked();
+    cost.mismatches = gemm.mismatches();
   });
 
-  PlatformCost cost;
   cost.architecture = scenario.platform.architecture;
   const HardwareSizes hw = platform.accelerator().hardware_sizes();
   for (const Accelerator::JobRecord& job : platform.accelerator().jobs()) {
+    const double energy_pj = price(table, job.energy, hw, job.duration_ns).total_pj();
     ++cost.jobs;
     cost.cycles += job.outcome.cycles;
     cost.time_ns += job.duration_ns;
-    cost.energy_pj += price(table, job.energy, hw, job.duration_ns).total_pj();
+    cost.energy_pj += energy_pj;
+    cost.job_cycles.push_back(job.outcome.cycles);
+    cost.job_energy_pj.push_back(energy_pj);
   }
   return cost;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // How every block gets its N:M pattern: dense, one pattern everywhere (uniform),
-// OWL-style (M fixed, N from the outlier ratio) or FLOW (DESIGN.md section 1).
-// Model-independent: the caller supplies the blocks' outlier metrics.
+// OWL-style (M fixed, N from the outlier ratio), FLOW (DESIGN.md section 1) or
+// flow-cost (the least predicted loss within a latency or energy budget, budget.h).
+// Model-independent: the caller supplies the blocks' outlier metrics and, for
+// flow-cost, each block's predicted loss and platform cost per candidate.
 
 #include <functional>
 #include <optional>
@@ -9,19 +11,20 @@
 #include <string_view>
 #include <vector>
 
+#include "flow/budget.h"
 #include "flow/metrics.h"
 #include "flow/selection.h"
 #include "nm/pattern.h"
 
 namespace flexcim::flow {
 
-enum class PolicyKind { Dense, Uniform, Owl, Flow };
+enum class PolicyKind { Dense, Uniform, Owl, Flow, FlowCost };
 
 struct Policy {
   PolicyKind kind = PolicyKind::Dense;
   nm::Pattern uniform_pattern;  // Uniform only
 
-  // "dense", "uniform:N:M", "owl" or "flow"; throws std::invalid_argument otherwise.
+  // "dense", "uniform:N:M", "owl", "flow" or "flow-cost"; throws std::invalid_argument otherwise.
   static Policy parse(std::string_view text);
   std::string str() const;  // the form parse accepts
 };
@@ -41,7 +44,8 @@ const char* flow_mode_name(FlowMode mode);
 
 struct PolicyOptions {
   double sparsity = 0.5;  // owl, flow: target mean sparsity of the blocks not held dense
-  std::optional<std::vector<int>> dense_blocks;  // held dense; unset = first and last block
+  // Held dense; unset = first and last block (flow-cost: none).
+  std::optional<std::vector<int>> dense_blocks;
   // FLOW, DESIGN.md defaults.
   double flow_h = 0.5;
   double alpha = 1.0;
@@ -53,6 +57,16 @@ struct PolicyOptions {
   double owl_h = 5.0;
   double owl_lambda = 0.08;
   int owl_m = 8;
+  // flow-cost: the cost that is budgeted, and the budget as a fraction of the cost of
+  // the all-dense assignment on the same platform and workload.
+  Objective objective = Objective::Latency;
+  double budget = 1.0;
+};
+
+// flow-cost's inputs, [block][candidate] in PolicyOptions::candidates order: the
+// predicted loss and the cost under PolicyOptions::objective.
+struct CostTables {
+  std::vector<std::vector<double>> loss, cost;
 };
 
 // The dense blocks `options` asks for in a model of n_blocks.
@@ -62,8 +76,15 @@ std::vector<int> dense_blocks(const PolicyOptions& options, int n_blocks);
 using MetricsAt = std::function<std::vector<BlockMetrics>(double h)>;
 
 // One pattern per block. Throws InfeasibleTarget (naming the nearest achievable
-// targets) or std::invalid_argument for options the policy cannot use.
+// targets), InfeasibleBudget (flow-cost; the cheapest cost is the nearest feasible
+// budget) or std::invalid_argument for options the policy cannot use (flow-cost
+// without tables).
 Selection select_patterns(const Policy& policy, const PolicyOptions& options, int n_blocks,
-                          const MetricsAt& metrics);
+                          const MetricsAt& metrics, const CostTables* tables = nullptr);
+
+// flow-cost alone: the budget problem the options and tables pose (budget in the
+// objective's unit, already scaled by the all-dense cost), and its solution.
+BudgetProblem flow_cost_problem(const PolicyOptions& options, int n_blocks, const CostTables& tables);
+Selection select_flow_cost(const PolicyOptions& options, int n_blocks, const CostTables& tables);
 
 }  // namespace flexcim::flow

@@ -26,16 +26,6 @@ struct SparsityUnits {
   std::vector<int64_t> of;   // units of each candidate
 };
 
-void check_candidates(const std::vector<Pattern>& candidates, const char* where) {
-  if (candidates.empty()) throw std::invalid_argument(fmt::format("{}: no candidate patterns", where));
-  std::set<std::pair<int, int>> seen;
-  for (const Pattern& p : candidates) {
-    p.validate(where);
-    if (!seen.insert({p.n, p.m}).second)
-      throw std::invalid_argument(fmt::format("{}: candidate {} listed twice", where, p.str()));
-  }
-}
-
 SparsityUnits sparsity_units(const std::vector<Pattern>& candidates, size_t n_free, const char* where) {
   int64_t lcm = 1;
   for (const Pattern& p : candidates) {
@@ -162,6 +152,16 @@ Selection assemble(size_t n_blocks, Pattern dense, const std::vector<size_t>& fr
 }
 
 }  // namespace
+
+void check_candidates(const std::vector<Pattern>& candidates, const char* where) {
+  if (candidates.empty()) throw std::invalid_argument(fmt::format("{}: no candidate patterns", where));
+  std::set<std::pair<int, int>> seen;
+  for (const Pattern& p : candidates) {
+    p.validate(where);
+    if (!seen.insert({p.n, p.m}).second)
+      throw std::invalid_argument(fmt::format("{}: candidate {} listed twice", where, p.str()));
+  }
+}
 
 InfeasibleTarget::InfeasibleTarget(double target, std::vector<double> nearest)
     : std::runtime_error(fmt::format("target sparsity {} is not achievable exactly with these candidates and blocks; "

@@ -29,9 +29,10 @@ struct SelectionProblem {
 
 struct Selection {
   std::vector<nm::Pattern> patterns;  // one per block
-  double objective = 0;      // FLOW: sum over free blocks of alpha|N - O*Nmax| + beta|M - (1-D)*Mmax| (O, D min-max normalised over the free blocks); OWL: sum |sparsity_i - s_i|; uniform: 0
+  double objective = 0;      // FLOW: sum over free blocks of alpha|N - O*Nmax| + beta|M - (1-D)*Mmax| (O, D min-max normalised over the free blocks); OWL: sum |sparsity_i - s_i|; flow-cost: the predicted loss; uniform: 0
   double sparsity_free = 0;  // mean sparsity of free blocks (== target)
   double sparsity_all = 0;   // mean sparsity over all blocks, dense ones included
+  double cost = 0, budget = 0;  // flow-cost: the assignment's predicted cost and the budget (cycles or pJ)
 };
 
 // The target cannot be met exactly; nearest() holds the nearest achievable targets below
@@ -62,6 +63,9 @@ Selection select_owl(const std::vector<BlockMetrics>& blocks, int m,
 
 // Pattern p on every block, M:M (p.m) on the dense ones.
 Selection select_uniform(size_t n_blocks, nm::Pattern p, const std::vector<int>& dense_blocks = {});
+
+// Throws std::invalid_argument naming `where` for no candidates, an invalid or a repeated one.
+void check_candidates(const std::vector<nm::Pattern>& candidates, const char* where);
 
 // Every mean sparsity n_free_blocks blocks can reach with these candidates, sorted ascending.
 std::vector<double> achievable_targets(const std::vector<nm::Pattern>& candidates,

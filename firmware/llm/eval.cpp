@@ -34,21 +34,30 @@ bool needs_statistics(const flow::Policy& p) {
 }  // namespace
 
 EvalResult evaluate(const Model& model, const Sequences& calibration, const Sequences& evaluation,
-                    const EvalOptions& options) {
+                    const EvalOptions& options, const flow::CostTables* tables) {
   if (options.col_block < 1) throw std::invalid_argument(fmt::format("col_block {} must be >= 1", options.col_block));
   if (evaluation.empty()) throw std::invalid_argument("evaluation needs at least one sequence");
-  EvalResult r;
+  flow::Selection selection;
   const int n_blocks = model.config.n_layers;
   if (needs_statistics(options.policy)) {
     const ChannelStats stats = collect_channel_stats(model, calibration);
-    r.selection = select_patterns(model, stats, options.policy, options.policy_options);
+    selection = select_patterns(model, stats, options.policy, options.policy_options);
   } else {
-    r.selection = flow::select_patterns(options.policy, options.policy_options, n_blocks, {});
+    selection = flow::select_patterns(options.policy, options.policy_options, n_blocks, {}, tables);
   }
   const bool dense = options.policy.kind == flow::PolicyKind::Dense;
   const PrunedModel pruned =
-      dense ? unpruned(model, r.selection.patterns)
-            : prune_sequential(model, calibration, r.selection.patterns, options.prune_mode, options.col_block);
+      dense ? unpruned(model, selection.patterns)
+            : prune_sequential(model, calibration, selection.patterns, options.prune_mode, options.col_block);
+  EvalResult r = evaluate_pruned(model, pruned, evaluation, options);
+  r.selection = selection;
+  return r;
+}
+
+EvalResult evaluate_pruned(const Model& model, const PrunedModel& pruned, const Sequences& evaluation,
+                           const EvalOptions& options) {
+  if (evaluation.empty()) throw std::invalid_argument("evaluation needs at least one sequence");
+  EvalResult r;
   r.block_sparsity = pruned.block_sparsity;
   r.sparsity = pruned.sparsity;
 
@@ -57,7 +66,8 @@ EvalResult evaluate(const Model& model, const Sequences& calibration, const Sequ
       options.int8 ? quantize_model(pruned) : std::vector<std::vector<QuantLayer>>{};
   const LinearFn pruned_linear =
       options.int8 ? int8_linear(layers, options.gemm ? *options.gemm : host_gemm) : float_linear(pruned.model);
-  const bool same_model = dense && !options.int8;  // the dense pass gives both
+  // The unpruned float model gives both sides at once.
+  const bool same_model = !options.int8 && pruned.sparsity == 0.0;
 
   const int vocab = model.config.vocab_size;
   double kl = 0.0, ce = 0.0, dense_ce = 0.0;
@@ -96,6 +106,26 @@ EvalResult evaluate(const Model& model, const Sequences& calibration, const Sequ
   r.dense_cross_entropy = dense_ce / double(r.tokens);
   r.dense_perplexity = std::exp(r.dense_cross_entropy);
   return r;
+}
+
+double cross_entropy(const Model& model, const LinearFn& linear, const Sequences& sequences, long* tokens) {
+  const int vocab = model.config.vocab_size;
+  double ce = 0.0;
+  long predicted = 0;
+  std::vector<double> log_q;
+  for (const std::vector<int>& sequence : sequences) {
+    if (sequence.size() < 2) continue;
+    Transformer transformer(model, linear);
+    const std::vector<float>& logits = transformer.forward({sequence.begin(), sequence.end() - 1}, 0);
+    for (size_t pos = 0; pos + 1 < sequence.size(); ++pos) {
+      log_softmax(logits.data() + pos * vocab, vocab, log_q);
+      ce -= log_q[sequence[pos + 1]];
+      ++predicted;
+    }
+  }
+  if (predicted == 0) throw std::invalid_argument("the sequences have no token to predict");
+  if (tokens) *tokens = predicted;
+  return ce / double(predicted);
 }
 
 }  // namespace flexcim::llm

@@ -14,6 +14,7 @@
 #include "llm/policy.h"
 #include "llm/pruned_model.h"
 #include "llm/quant.h"
+#include "llm/transformer.h"
 #include "nm/prune.h"
 
 namespace flexcim::llm {
@@ -45,8 +46,17 @@ struct EvalResult {
 
 // Selects patterns with the policy (statistics from `calibration`, unused for the
 // dense and uniform policies), prunes sequentially on `calibration`, and measures on
-// `evaluation`.
+// `evaluation`. flow-cost needs `tables` (see flow::select_patterns).
 EvalResult evaluate(const Model& model, const Sequences& calibration, const Sequences& evaluation,
-                    const EvalOptions& options);
+                    const EvalOptions& options, const flow::CostTables* tables = nullptr);
+
+// Measures `pruned` (pruned from `model`) on `evaluation` as evaluate() does after
+// pruning; uses options.int8 and options.gemm. The selection is left empty.
+EvalResult evaluate_pruned(const Model& model, const PrunedModel& pruned, const Sequences& evaluation,
+                           const EvalOptions& options);
+
+// Mean -log p(next token) over every predicted position of `sequences` (nats/token),
+// with the linear layers `linear`; `tokens`, when given, receives how many were predicted.
+double cross_entropy(const Model& model, const LinearFn& linear, const Sequences& sequences, long* tokens = nullptr);
 
 }  // namespace flexcim::llm

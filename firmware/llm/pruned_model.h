@@ -28,6 +28,12 @@ struct PrunedModel {
 PrunedModel prune_sequential(const Model& dense, const std::vector<std::vector<int>>& calibration,
                              const std::vector<nm::Pattern>& patterns, nm::PruneMode mode, int col_block);
 
+// Prunes block `block` of `pruned` in place to `pattern` by the Wanda scores of
+// `stats` (that block's entries), setting its patterns, keep masks and block sparsity
+// (not the model-wide sparsity). prune_sequential does this block by block.
+void prune_block(PrunedModel& pruned, const ChannelStats& stats, int block, nm::Pattern pattern, nm::PruneMode mode,
+                 int col_block);
+
 // `dense` as a PrunedModel that keeps every weight (patterns: the dense blocks' n == m).
 PrunedModel unpruned(const Model& dense, const std::vector<nm::Pattern>& patterns);
 

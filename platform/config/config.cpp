@@ -462,4 +462,10 @@ std::string Config::dump() const {
   return std::string(out.c_str()) + "\n";
 }
 
+std::string Config::dump(const std::string& path) const {
+  YAML::Emitter out;
+  require(path).emit(out);
+  return std::string(out.c_str()) + "\n";
+}
+
 }  // namespace flexcim

@@ -68,6 +68,7 @@ class Config {
   Config with_strings(const std::string& path, const std::vector<std::string>& values) const;
   const std::string& scenario_path() const { return scenario_path_; }     // as given to load()
   const std::vector<std::string>& overrides() const { return overrides_; }  // the --set texts
+  std::string dump(const std::string& path) const;  // the value at `path` (e.g. "platform") as YAML
 
  private:
   Config() = default;  // only the loaders make one

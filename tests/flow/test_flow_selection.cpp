@@ -6,10 +6,7 @@
 #include <random>
 
 #include "flow/selection.h"
-
-namespace flexcim::nm {
-void PrintTo(const Pattern& p, std::ostream* os) { *os << p.str(); }  // readable gtest failures
-}  // namespace flexcim::nm
+#include "pattern_print.h"
 
 namespace {
 
