@@ -157,12 +157,15 @@ BlockCosts block_costs(const Scenario& scenario, const std::vector<std::vector<L
   for (const auto& block : blocks) {
     b.cycles.emplace_back();
     b.energy_pj.emplace_back();
+    b.jobs.emplace_back();
     for (size_t c = 0; c < candidates.size(); ++c) {
       uint64_t cycles = 0;
       double energy = 0;
+      b.jobs.back().emplace_back();
       for (size_t l = 0; l < block.size(); ++l, ++i) {
         cycles += costs[i].cycles;
         energy += costs[i].energy_pj;
+        b.jobs.back().back().push_back(costs[i]);
       }
       b.cycles.back().push_back(cycles);
       b.energy_pj.back().push_back(energy);

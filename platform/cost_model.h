@@ -36,9 +36,11 @@ struct JobCost {
 
 // Runs one job per shape on the platform of `scenario` (its workload is ignored), all
 // on one elaborated platform in a child process, and returns each job's cycles and
-// energy. Functional runs: the firmware synthesizes weights and activations, prunes
+// energy. This is the one function that measures costs. Functional runs today: the firmware synthesizes weights and activations, prunes
 // them hardware-aware to the pattern, packs, runs and checks every output against the
 // golden GEMM (a mismatch is an error). Patterns must be advertised by CAP_PATTERNS.
+// A timing-only platform mode would be switched on here, for the child's platform
+// only (its cycles and energy must equal the functional run's; `pareto` checks).
 std::vector<JobCost> measure_jobs(const Scenario& scenario, const std::vector<JobShape>& shapes);
 
 // measure_jobs through an on-disk cache, one file per platform configuration:
@@ -54,10 +56,12 @@ struct LayerDims {
 };
 
 // Each block's cost at each candidate: the sum, in layer order, of its layers' job
-// costs at that pattern. [block][candidate].
+// costs at that pattern. [block][candidate]; jobs[block][candidate][layer] are the
+// terms of each sum.
 struct BlockCosts {
   std::vector<std::vector<uint64_t>> cycles;
   std::vector<std::vector<double>> energy_pj;
+  std::vector<std::vector<std::vector<JobCost>>> jobs;
 };
 BlockCosts block_costs(const Scenario& scenario, const std::vector<std::vector<LayerDims>>& blocks,
                        const std::vector<nm::Pattern>& candidates, bool out_int8, const std::string& cache_dir);

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "child_process.h"
+#include "llm/quant.h"
+#include "llm/transformer.h"
 #include "simulation.h"
 
 namespace flexcim {
@@ -80,6 +83,61 @@ flow::Selection select_flow_cost(const FlowCostModel& model, const flow::PolicyO
         options.budget, phase_name(phase), e.budget(), flow::objective_unit(options.objective), e.cheapest(),
         flow::objective_unit(options.objective), e.cheapest() / dense, nearest));
   }
+}
+
+uint64_t Validation::cycles(bool measured_side) const {
+  uint64_t total = 0;
+  for (const JobCost& j : measured_side ? measured : predicted) total += j.cycles;
+  return total;
+}
+
+double Validation::energy_pj(bool measured_side) const {
+  double total = 0;
+  for (const JobCost& j : measured_side ? measured : predicted) total += j.energy_pj;
+  return total;
+}
+
+bool Validation::equal() const {
+  if (predicted.size() != measured.size()) return false;
+  for (size_t i = 0; i < predicted.size(); ++i)
+    if (predicted[i].cycles != measured[i].cycles || predicted[i].energy_pj != measured[i].energy_pj) return false;
+  return true;
+}
+
+Validation validate_on_platform(const FlowCostModel& m, const Scenario& platform, const llm::PrunedModel& pruned,
+                                const std::vector<int>& tokens, Phase phase) {
+  const int fed = phase == Phase::Decode ? kDecodeSteps : m.prefill_tokens;
+  if (tokens.size() < size_t(fed))
+    throw std::invalid_argument(fmt::format("validation needs a sequence of {} tokens, got {}", fed, tokens.size()));
+  Validation v;
+  const BlockCosts& costs = m.costs(phase);
+  for (int step = 0; step < (phase == Phase::Decode ? fed : 1); ++step)
+    for (size_t b = 0; b < pruned.patterns.size(); ++b)
+      for (const JobCost& job : costs.jobs[b][m.candidate(pruned.patterns[b])]) v.predicted.push_back(job);
+
+  using Json = nlohmann::json;
+  const Json answer = Json::parse(run_in_child([&] {
+    const PlatformCost cost = run_int8_on_platform(platform, [&](llm::Int8Gemm& gemm) {
+      const std::vector<std::vector<llm::QuantLayer>> layers = llm::quantize_model(pruned);
+      llm::Transformer transformer(pruned.model, llm::int8_linear(layers, gemm));
+      if (phase == Phase::Decode) {
+        for (int pos = 0; pos < fed; ++pos) transformer.forward({tokens[pos]}, pos);
+      } else {
+        transformer.forward({tokens.begin(), tokens.begin() + fed}, 0);
+      }
+    });
+    return Json{{"cycles", cost.job_cycles},
+                {"energy_pj", cost.job_energy_pj},
+                {"outputs_checked", cost.outputs_checked},
+                {"mismatches", cost.mismatches}}
+        .dump();
+  }));
+  const std::vector<uint64_t> cycles = answer.at("cycles");
+  const std::vector<double> energy = answer.at("energy_pj");
+  for (size_t i = 0; i < cycles.size(); ++i) v.measured.push_back({cycles[i], energy[i]});
+  v.outputs_checked = answer.at("outputs_checked");
+  v.mismatches = answer.at("mismatches");
+  return v;
 }
 
 nlohmann::ordered_json flow_cost_json(const FlowCostModel& m) {

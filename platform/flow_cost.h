@@ -12,6 +12,7 @@
 #include "flow/budget.h"
 #include "flow/policy.h"
 #include "llm/model.h"
+#include "llm/pruned_model.h"
 #include "llm/sensitivity.h"
 #include "scenario.h"
 
@@ -50,6 +51,24 @@ FlowCostModel build_flow_cost_model(const llm::Model& model, const std::vector<s
 // one line naming the budget, the cheapest assignment's fraction (the nearest
 // feasible budget) and the unit.
 flow::Selection select_flow_cost(const FlowCostModel& model, const flow::PolicyOptions& options, Phase phase);
+
+// One assignment's real pruned int8 model run on the platform against the cost
+// model's prediction, job by job (every linear of every block, in the order the
+// forward pass runs them). Decode feeds `decode_steps` tokens one at a time, prefill
+// the first prefill_tokens tokens in one pass; each job is predicted by the cost of
+// its shape at its block's pattern.
+struct Validation {
+  std::vector<JobCost> predicted, measured;
+  uint64_t outputs_checked = 0, mismatches = 0;  // against the host's golden GEMM
+  uint64_t cycles(bool measured_side) const;
+  double energy_pj(bool measured_side) const;
+  bool equal() const;  // as many jobs, each with the same cycles and the same energy
+};
+constexpr int kDecodeSteps = 4;
+// Runs in a child process (SystemC elaborates once per process); `tokens` must hold
+// at least as many tokens as the phase feeds.
+Validation validate_on_platform(const FlowCostModel& model, const Scenario& platform, const llm::PrunedModel& pruned,
+                                const std::vector<int>& tokens, Phase phase);
 
 // Both models, block by block and candidate by candidate, for flow.json and pareto.json.
 nlohmann::ordered_json flow_cost_json(const FlowCostModel& model);

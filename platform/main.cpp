@@ -6,7 +6,7 @@
 //   flexcim report DIR                      report.md + plots (scripts/report)
 //   flexcim --version
 //   flexcim compare SCENARIO [--set ...] [--out DIR]   FlexCiM vs baselines
-//   flexcim generate|flow|eval [MODEL] ..., tokenize TEXT   the real model (llama2.c format)
+//   flexcim generate|flow|eval|pareto [MODEL] ..., tokenize TEXT   the real model (llama2.c format)
 // Exit status: 0 success, 1 the run failed (error status, golden mismatch),
 // 2 bad input (command line, scenario, model file).
 #include <cstdio>
@@ -21,6 +21,7 @@
 #include "compare.h"
 #include "config.h"
 #include "llm_commands.h"
+#include "pareto.h"
 #include "regmap.h"
 #include "scenario.h"
 #include "simulation.h"
@@ -138,6 +139,8 @@ int sc_main(int argc, char* argv[]) {
          const std::function<void(flexcim::llm::Int8Gemm&)>& firmware) {
         return flexcim::run_int8_on_platform(flexcim::load_scenario(scenario, overrides), firmware);
       });
+
+  flexcim::add_pareto_command(app);
 
   try {
     app.parse(argc, argv);
