@@ -41,7 +41,11 @@ struct ParetoArgs {
 // One assignment and the policies (with their setting) that chose it.
 struct Point {
   std::vector<nm::Pattern> patterns;
-  std::vector<std::pair<std::string, std::string>> chosen_by;  // policy, setting
+  struct Choice {
+    std::string policy, setting;
+    double budget = -1;  // flow-cost: its budget in cycles or pJ
+  };
+  std::vector<Choice> chosen_by;
   double ce = 0, predicted_dce = 0;
   JobCost predicted;
   Validation validation;
@@ -129,11 +133,12 @@ void run_pareto(const ParetoArgs& a) {
 
   // The assignments, each evaluated once whichever policies chose it.
   std::vector<Point> points;
-  auto add = [&](const std::string& policy, const std::string& setting, const std::vector<nm::Pattern>& patterns) {
+  auto add = [&](const std::string& policy, const std::string& setting, const std::vector<nm::Pattern>& patterns,
+                 double budget = -1) {
     auto same = [&](const Point& p) { return p.patterns == patterns; };
     auto it = std::find_if(points.begin(), points.end(), same);
     if (it == points.end()) it = points.insert(points.end(), Point{patterns, {}, 0, 0, {}, {}, false, false});
-    it->chosen_by.emplace_back(policy, setting);
+    it->chosen_by.push_back({policy, setting, budget});
   };
   const nm::Pattern dense = cost.candidates.back();
   add("dense", "", std::vector<nm::Pattern>(n_blocks, dense));
@@ -158,11 +163,22 @@ void run_pareto(const ParetoArgs& a) {
     for (int i = 0; i < a.budget_points; ++i)
       budgets.push_back(a.budget_points == 1 ? 1.0
                                              : cheapest + (std::max(1.0, cheapest) - cheapest) * i / (a.budget_points - 1));
+  // flow-cost at exactly each other policy's cost: the comparison at equal latency (or energy).
+  const size_t baselines = points.size();
+  for (size_t i = 1; i < baselines; ++i) {
+    flow::BudgetProblem at = problem;
+    at.budget = 0;
+    for (int b = 0; b < n_blocks; ++b) at.budget += tables.cost[b][cost.candidate(points[i].patterns[b])];
+    const Point::Choice first = points[i].chosen_by.front();  // add() may move the points
+    add("flow-cost", fmt::format("{} <= {} {}", a.objective, first.policy, first.setting),
+        flow::select_under_budget(at).patterns, at.budget);
+  }
   for (double b : budgets) {
     flow::PolicyOptions o = options;
     o.budget = b;
     try {
-      add("flow-cost", fmt::format("{} {:.4g}", a.objective, b), select_flow_cost(cost, o, phase).patterns);
+      const flow::Selection sel = select_flow_cost(cost, o, phase);
+      add("flow-cost", fmt::format("{} {:.4g}", a.objective, b), sel.patterns, sel.budget);
     } catch (const std::invalid_argument& e) {
       skipped.push_back(fmt::format("flow-cost at {:.4g}: {}", b, e.what()));
     }
@@ -219,8 +235,8 @@ void run_pareto(const ParetoArgs& a) {
   uint64_t mismatches = 0;
   for (const Point& p : points) {
     std::vector<std::string> names;
-    for (const auto& [policy, setting] : p.chosen_by)
-      names.push_back(setting.empty() ? policy : policy + " " + setting);
+    for (const Point::Choice& c : p.chosen_by)
+      names.push_back(c.setting.empty() ? c.policy : c.policy + " " + c.setting);
     const Validation& v = p.validation;
     all_equal = all_equal && v.equal();
     mismatches += v.mismatches;
@@ -229,13 +245,16 @@ void run_pareto(const ParetoArgs& a) {
                fmt::format("{}", fmt::join(names, "; ")),
                blocks_str(p.patterns), std::exp(p.ce), p.ce, p.predicted_dce, p.predicted.cycles,
                p.predicted.energy_pj / 1e3, front, v.equal() ? "equal" : "DIFFERENT");
-    for (const auto& [policy, setting] : p.chosen_by)
-      csv += fmt::format("{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.6g},{},{:.6g},{},{},{}\n", policy, setting,
+    for (const Point::Choice& c : p.chosen_by)
+      csv += fmt::format("{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.6g},{},{:.6g},{},{},{}\n", c.policy, c.setting,
                          blocks_str(p.patterns), p.ce, std::exp(p.ce), p.predicted_dce,
                          p.ce - dense_ce, p.predicted.cycles, p.predicted.energy_pj, v.cycles(true),
                          v.energy_pj(true), v.equal() ? 1 : 0, p.front_latency ? 1 : 0, p.front_energy ? 1 : 0);
     Json by = Json::array();
-    for (const auto& [policy, setting] : p.chosen_by) by.push_back(Json{{"policy", policy}, {"setting", setting}});
+    for (const Point::Choice& c : p.chosen_by) {
+      by.push_back(Json{{"policy", c.policy}, {"setting", c.setting}});
+      if (c.budget >= 0) by.back()["budget"] = c.budget;
+    }
     json_points.push_back(Json{{"chosen_by", by},
                                {"blocks", pattern_list(p.patterns)},
                                {"ce", p.ce},
