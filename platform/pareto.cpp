@@ -163,6 +163,7 @@ void run_pareto(const ParetoArgs& a) {
     for (int i = 0; i < a.budget_points; ++i)
       budgets.push_back(a.budget_points == 1 ? 1.0
                                              : cheapest + (std::max(1.0, cheapest) - cheapest) * i / (a.budget_points - 1));
+  budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());  // dense cheapest: all equal 1
   // flow-cost at exactly each other policy's cost: the comparison at equal latency (or energy).
   const size_t baselines = points.size();
   for (size_t i = 1; i < baselines; ++i) {
