@@ -70,7 +70,7 @@ int bench(const std::string& scenario_path, const std::vector<std::string>& sets
   using namespace flexcim;
   const Clock::time_point t0 = Clock::now();
   const Scenario scenario = load_scenario(scenario_path, sets);
-  const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
+  const EnergyTable table = load_energy_table(scenario.platform);
   const Clock::time_point t1 = Clock::now();
 
   Platform platform("platform", scenario.platform);

@@ -11,7 +11,7 @@ namespace flexcim {
 using namespace sc_core;
 
 Accelerator::Accelerator(sc_module_name name, const Params& params, EnergyCounts& energy)
-    : sc_module(name), regs_socket("regs_socket"), irq("irq"), p_(params), energy_(energy),
+    : sc_module(name), regs_socket("regs_socket"), irq("irq"), running("running"), p_(params), energy_(energy),
       regs_(regs::block("ACC")),
       wbuf_("wbuf", params.weight_buffer.bytes, params.weight_buffer.bytes_per_cycle, Action::WbufReadByte,
             Action::WbufWriteByte, energy),
@@ -167,6 +167,7 @@ void Accelerator::finish(const JobOutcome& outcome) {
 void Accelerator::run() {
   for (;;) {
     wait(start_);
+    running.write(true);
     JobRecord record;
     record.job = descriptor();
     const EnergyCounts before = energy_;
@@ -180,6 +181,7 @@ void Accelerator::run() {
     record.energy = energy_ - before;
     for (size_t k = 0; k < macros_.size(); ++k) record.macro_busy_cycles.push_back(macros_[k]->busy_cycles() - busy_before[k]);
     jobs_.push_back(std::move(record));
+    running.write(false);
     busy_ = false;
     finish(jobs_.back().outcome);
   }

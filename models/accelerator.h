@@ -50,6 +50,7 @@ class Accelerator : public sc_core::sc_module {
 
   tlm_utils::simple_target_socket<Accelerator> regs_socket;
   sc_core::sc_out<bool> irq;
+  sc_core::sc_signal<bool> running;  // a job is running (from CTRL.START to its end)
 
   Accelerator(sc_core::sc_module_name name, const Params& params, EnergyCounts& energy);
 

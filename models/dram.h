@@ -1,15 +1,15 @@
-// Main memory: a TLM-2.0 LT target with a fixed access latency and a data
-// bandwidth shared by all initiators. Back-to-back bursts pipeline: each burst
-// occupies the data bus for bytes / bandwidth and completes `latency` later.
+// Main memory, simple model: a TLM-2.0 LT target with a fixed access latency
+// and a data bandwidth shared by all initiators. Back-to-back bursts pipeline:
+// each burst occupies the data bus for bytes / bandwidth and completes
+// `latency` later. Fast, for sweeps; its latency and bandwidth can be fitted to
+// a DRAMSys configuration (scenarios/dram/calibration.yaml).
 #pragma once
-#include <memory>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
 #include "energy.h"
+#include "memory_storage.h"
 
 namespace flexcim {
 
@@ -30,17 +30,10 @@ class Dram : public sc_core::sc_module {
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& trans);
-  // Checks the payload; on success returns true and leaves the response unset.
-  bool check(tlm::tlm_generic_payload& trans);
-  void copy(tlm::tlm_generic_payload& trans);
-
-  // Storage is allocated page by page on first touch: a 2 GiB map costs nothing until used.
-  static constexpr uint64_t kPageBytes = 1u << 20;
-  uint8_t* page(uint64_t index);
 
   Params params_;
   EnergyCounts& energy_;
-  std::vector<std::unique_ptr<uint8_t[]>> pages_;
+  MemoryStorage storage_;
   sc_core::sc_time bus_free_at_;  // when the data bus can take the next burst
 };
 

@@ -20,7 +20,8 @@ void HostCpu::run() {
   } catch (...) {
     failure_ = std::current_exception();
   }
-  // Nothing else starts work, so the simulation runs out of events and sc_start returns.
+  finished_ = true;
+  sc_stop();
 }
 
 void HostCpu::access(tlm::tlm_command cmd, uint64_t address, uint8_t* data, unsigned bytes) {
@@ -80,7 +81,9 @@ void HostCpu::dump(uint64_t address, void* data, size_t bytes) {
 }
 
 void HostCpu::wait_for_interrupt() {
+  waiting_for_interrupt_ = true;
   while (!irq.read()) wait(irq.posedge_event());
+  waiting_for_interrupt_ = false;
 }
 
 void HostCpu::delay_ns(double ns) { wait(sc_time(ns, SC_NS)); }

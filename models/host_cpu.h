@@ -1,7 +1,7 @@
 // Host CPU stub: runs the firmware on a SystemC thread and gives it the HAL,
 // implemented over a TLM-2.0 initiator socket and the interrupt input. The
-// simulation ends when the firmware returns (no process has work left); an
-// exception thrown by the firmware is kept and handed back after sc_start.
+// simulation stops when the firmware returns (DRAM refresh alone would keep it
+// going); an exception thrown by the firmware is kept and handed back after sc_start.
 #pragma once
 #include <exception>
 #include <functional>
@@ -25,6 +25,8 @@ class HostCpu : public sc_core::sc_module, public fw::Hal {
 
   void set_program(Program program) { program_ = std::move(program); }
   std::exception_ptr failure() const { return failure_; }
+  bool finished() const { return finished_; }  // the program returned or threw
+  bool waiting_for_interrupt() const { return waiting_for_interrupt_; }
 
   uint32_t read32(uint64_t address) override;
   void write32(uint64_t address, uint32_t value) override;
@@ -41,6 +43,8 @@ class HostCpu : public sc_core::sc_module, public fw::Hal {
   sc_core::sc_time access_latency_;
   Program program_;
   std::exception_ptr failure_;
+  bool finished_ = false;
+  bool waiting_for_interrupt_ = false;
 };
 
 }  // namespace flexcim

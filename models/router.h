@@ -1,7 +1,12 @@
 // Interconnect: forwards each transaction to the target whose address range
 // holds it, with the address made relative to the range; anything else gets a
-// TLM address-error response. Each hop adds a fixed latency.
+// TLM address-error response. Each hop adds a fixed latency (once per
+// transaction: on the request of an AT transaction). Blocking, debug and
+// approximately-timed (nb_transport) transactions are routed alike; an AT
+// transaction's route is kept until it ends, so that its response goes back to
+// its initiator with the initiator's address.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,19 +27,30 @@ class Router : public sc_core::sc_module {
   // Routes [base, base + size) to out[port]. Overlapping ranges are refused.
   void map(const std::string& name, uint64_t base, uint64_t size, unsigned port);
 
-
  private:
   struct Range {
     std::string name;
     uint64_t base, size;
     unsigned port;
   };
+  struct Route {
+    int initiator;
+    unsigned port;
+    uint64_t base;
+    bool restored;  // the initiator's address is back
+  };
   const Range* find(uint64_t addr, uint64_t len) const;
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned transport_dbg(int id, tlm::tlm_generic_payload& trans);
+  tlm::tlm_sync_enum nb_transport_fw(int id, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  void restore(Route& route, tlm::tlm_generic_payload& trans);
 
   sc_core::sc_time hop_latency_;
   std::vector<Range> ranges_;
+  std::map<const tlm::tlm_generic_payload*, Route> routes_;  // AT transactions under way
 };
 
 }  // namespace flexcim

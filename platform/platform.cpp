@@ -13,20 +13,33 @@ enum Port : unsigned { kAcceleratorPort = 0, kDramPort = 1 };
 }  // namespace
 
 Platform::Platform(sc_module_name name, const PlatformParams& p) : sc_module(name), params_(p), irq_("irq") {
+  SC_HAS_PROCESS(Platform);
+  // The firmware's end stops the simulation: SystemC's note that sc_stop was called is no news.
+  sc_report_handler::set_actions("/OSCI/SystemC", SC_INFO, SC_DO_NOTHING);
   cpu_ = std::make_unique<HostCpu>("host_cpu", sc_time(p.host_access_latency_ns, SC_NS));
   router_ = std::make_unique<Router>("router", sc_time(p.hop_latency_ns, SC_NS));
-  dram_ = std::make_unique<Dram>("dram", p.dram, energy_);
   accelerator_ = std::make_unique<Accelerator>("accelerator", p.accelerator, energy_);
 
   cpu_->socket.bind(router_->in);
   accelerator_->dma().socket.bind(router_->in);
   router_->out.bind(accelerator_->regs_socket);  // port 0
-  router_->out.bind(dram_->socket);              // port 1
+  if (p.dram_model == DramModel::DramSys) {
+    dramsys_ = std::make_unique<DramSysMemory>("dram", *p.dramsys, p.dram.size_bytes, p.dram_energy, energy_);
+    router_->out.bind(dramsys_->socket);  // port 1
+    SC_METHOD(sample_dram);
+    sensitive << accelerator_->running;
+    dont_initialize();
+  } else {
+    dram_ = std::make_unique<Dram>("dram", p.dram, energy_);
+    router_->out.bind(dram_->socket);  // port 1
+  }
   router_->map("accelerator", p.accelerator_base, FLEXCIM_ACC_SIZE, kAcceleratorPort);
   router_->map("dram", p.dram_base, p.dram.size_bytes, kDramPort);
 
   accelerator_->irq.bind(irq_);
   cpu_->irq.bind(irq_);
+
+  SC_METHOD(watch);  // runs once at start-up to arm itself
 }
 
 Platform::~Platform() {
@@ -51,7 +64,52 @@ void Platform::run(HostCpu::Program program) {
     sc_close_vcd_trace_file(trace_);
     trace_ = nullptr;
   }
+  if (!stall_.empty()) throw std::runtime_error(stall_);
   if (cpu_->failure()) std::rethrow_exception(cpu_->failure());
+}
+
+void Platform::sample_dram() { dram_samples_.push_back({dramsys_->energy(), dramsys_->commands()}); }
+
+DramSample Platform::job_dram(size_t index) const {
+  const DramSample& start = dram_samples_.at(2 * index);
+  const DramSample& end = dram_samples_.at(2 * index + 1);
+  return {end.energy - start.energy, end.commands - start.commands};
+}
+
+EnergyBreakdown Platform::job_energy(const EnergyTable& table, size_t index) const {
+  const Accelerator::JobRecord& job = accelerator_->jobs().at(index);
+  EnergyBreakdown e = price(table, job.energy, accelerator_->hardware_sizes(), job.duration_ns);
+  if (dramsys_) {
+    const DramEnergy dram = job_dram(index).energy;
+    e.dynamic_pj[int(Component::Dram)] = dram.dynamic();
+    e.leakage_pj[int(Component::Dram)] = dram.background + dram.power_down;
+  }
+  return e;
+}
+
+// Progress is any action a model counts (register accesses aside: a firmware
+// polling a stuck accelerator is not progress) or a DRAM burst answered.
+uint64_t Platform::progress() const {
+  uint64_t sum = 0;
+  for (int a = 0; a < kActions; ++a)
+    if (Action(a) != Action::RegAccess) sum += energy_.count[a];
+  return sum + (dramsys_ ? dramsys_->responses() : 0);
+}
+
+void Platform::watch() {
+  const uint64_t now = progress();
+  if (!armed_ || now != last_progress_) {
+    armed_ = true;
+    last_progress_ = now;
+    next_trigger(sc_time(params_.stall_timeout_us, SC_US));
+    return;
+  }
+  std::string state = cpu_->waiting_for_interrupt() ? "the firmware waits for an interrupt" : "the firmware runs";
+  state += accelerator_->running.read() ? ", a job is running" : ", no job is running";
+  if (dramsys_) state += fmt::format(", DRAMSys has {} bursts outstanding", dramsys_->outstanding());
+  stall_ = fmt::format("the simulation stalled: no progress for {} us of simulated time, at {} ({})",
+                       params_.stall_timeout_us, sc_time_stamp().to_string(), state);
+  sc_stop();
 }
 
 }  // namespace flexcim

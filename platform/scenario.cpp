@@ -114,6 +114,106 @@ void read_accelerator(const Config& cfg, PlatformParams& pp) {
   acc.register_latency = sc_core::sc_time(cfg.get_double(a + "register_latency_ns", 0, 1e6), sc_core::SC_NS);
 }
 
+// DRAMSys configurations shipped in scenarios/dram/, by name.
+std::vector<std::string> shipped_dramsys_configs() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir() + "/dram"))
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// platform.dram.dramsys.config: a shipped name, or a path to a DRAMSys JSON file.
+std::string dramsys_config_path(const Config& cfg, const std::string& key) {
+  const std::string text = cfg.get_string(key);
+  const bool is_path = text.find('/') != std::string::npos || (text.size() > 5 && text.substr(text.size() - 5) == ".json");
+  const std::string path = is_path ? cfg.get_path(key) : data_dir() + "/dram/" + text + ".json";
+  if (!std::filesystem::is_regular_file(path))
+    cfg.fail(key, fmt::format("no DRAMSys configuration '{}' (shipped: {}; or a path to a DRAMSys JSON file)", text,
+                              fmt::join(shipped_dramsys_configs(), ", ")));
+  return path;
+}
+
+DramCalibration read_calibration(const Config& cfg, const std::string& key, const std::string& config) {
+  const std::string path = cfg.get_path(key);
+  const Config file = Config::load_file(path);
+  const std::vector<std::string> names = file.keys("");
+  if (std::find(names.begin(), names.end(), config) == names.end())
+    cfg.fail(key, fmt::format("{} has no simple-model fit for '{}' (fitted: {}); run scripts/dram-calibrate {}", path,
+                              config, fmt::join(names, ", "), config));
+  for (const std::string& name : names)
+    if (name != config) file.mark_used(name);
+  DramCalibration c;
+  c.config = config;
+  const std::string p = config + ".";
+  c.latency_ns = file.get_double(p + "latency_ns", 0, 1e6);
+  c.bandwidth_gbps = file.get_double(p + "bandwidth_gbps", 0.001, 1e5);
+  c.read_pj_per_byte = file.get_double(p + "read_pj_per_byte", 0, 1e4);
+  c.write_pj_per_byte = file.get_double(p + "write_pj_per_byte", 0, 1e4);
+  c.background_mw = file.get_double(p + "background_mw", 0, 1e6);
+  file.check_all_used();
+  return c;
+}
+
+// The DRAM: the simple model (with its own latency and bandwidth, or fitted to a
+// DRAMSys configuration) or DRAMSys with that configuration.
+void read_dram(const Config& cfg, PlatformParams& pp) {
+  const std::string d = "platform.dram.";
+  pp.dram_model = cfg.get_choice(d + "model", {"simple", "dramsys"}) == "dramsys" ? DramModel::DramSys : DramModel::Simple;
+  const std::string config_key = d + "dramsys.config";
+  const std::string name = cfg.get_string(config_key);
+  const std::vector<std::string> simple_keys = {d + "latency_ns", d + "bandwidth_gbps"};
+
+  if (name.empty()) {
+    if (pp.dram_model == DramModel::DramSys)
+      cfg.fail(config_key, fmt::format("the dramsys model needs a DRAMSys configuration (shipped: {}; or a path to a "
+                                       "DRAMSys JSON file)",
+                                       fmt::join(shipped_dramsys_configs(), ", ")));
+    pp.dram.latency_ns = cfg.get_double(d + "latency_ns", 0, 1e6);
+    pp.dram.bandwidth_gbps = cfg.get_double(d + "bandwidth_gbps", 0.001, 1e5);
+    cfg.mark_used(d + "dramsys");
+    return;
+  }
+  // With a configuration, DRAMSys or the fit to it times the memory.
+  for (const std::string& key : simple_keys) {
+    if (cfg.is_set(key))
+      cfg.fail(key, fmt::format("set together with {} ({}), which decides the DRAM timing; unset one of them",
+                                config_key, name));
+    cfg.mark_used(key);
+  }
+  const std::string path = dramsys_config_path(cfg, config_key);
+  pp.dram_config = std::filesystem::path(path).stem().string();
+  if (pp.dram_model == DramModel::Simple) {
+    pp.dram_calibration = read_calibration(cfg, d + "dramsys.calibration", pp.dram_config);
+    pp.dram.latency_ns = pp.dram_calibration->latency_ns;
+    pp.dram.bandwidth_gbps = pp.dram_calibration->bandwidth_gbps;
+    cfg.mark_used(d + "dramsys.energy_table");
+    return;
+  }
+  try {
+    pp.dramsys = DramSysConfig::load(path, dramsys_resource_dir());
+  } catch (const std::invalid_argument& e) {
+    cfg.fail(config_key, e.what());
+  }
+  const DramSysConfig& ds = *pp.dramsys;
+  if (pp.dram.size_bytes > ds.capacity_bytes)
+    cfg.fail(d + "size_mib", fmt::format("{} MiB is more than the {} MiB of DRAMSys configuration {} ({})",
+                                         pp.dram.size_bytes >> 20, ds.capacity_bytes >> 20, name, ds.memory_id));
+  if (ds.drampower) {
+    cfg.mark_used(d + "dramsys.energy_table");
+  } else {
+    const std::string table = cfg.get_path(d + "dramsys.energy_table");
+    try {
+      pp.dram_energy = DramEnergyTable::load(table, ds.memory_id);
+    } catch (const ConfigError& e) {
+      cfg.fail(d + "dramsys.energy_table",
+               fmt::format("{} has no DRAMPower model in DRAMSys 5.1, so its energy comes from this table: {}",
+                           ds.memory_type, e.what()));
+    }
+  }
+  cfg.mark_used(d + "dramsys.calibration");
+}
+
 void read_sparsity(const Config& cfg, fw::Workload& wl, const Accelerator::Params& acc) {
   const std::string s = "workload.sparsity.";
   const std::string policy = cfg.get_string(s + "policy");
@@ -280,6 +380,16 @@ std::vector<nm::Pattern> advertised_patterns(const Accelerator::Params& acc) {
   return caps.patterns();
 }
 
+EnergyTable load_energy_table(const PlatformParams& platform) {
+  EnergyTable table = EnergyTable::load(platform.energy_table);
+  if (const auto& c = platform.dram_calibration) {
+    table.pj_per_action[int(Action::DramReadByte)] = c->read_pj_per_byte;
+    table.pj_per_action[int(Action::DramWriteByte)] = c->write_pj_per_byte;
+    table.dram_background_mw = c->background_mw;
+  }
+  return table;
+}
+
 std::string data_dir() {
   if (const char* dir = std::getenv("FLEXCIM_DATA_DIR")) return dir;
   return std::string(FLEXCIM_SOURCE_DIR) + "/scenarios";
@@ -312,10 +422,13 @@ Scenario read_scenario(const Config& cfg) {
              "DRAM must be 4 KiB aligned and end below 4 GiB (job descriptors hold 32-bit addresses)");
   if (pp.accelerator_base < pp.dram_base + pp.dram.size_bytes && pp.dram_base < pp.accelerator_base + FLEXCIM_ACC_SIZE)
     cfg.fail("platform.memory_map.accelerator_base", "overlaps DRAM");
-  pp.dram.latency_ns = cfg.get_double("platform.dram.latency_ns", 0, 1e6);
-  pp.dram.bandwidth_gbps = cfg.get_double("platform.dram.bandwidth_gbps", 0.001, 1e5);
+  read_dram(cfg, pp);
+  pp.stall_timeout_us = cfg.get_double("platform.stall_timeout_us", 1e-3, 1e9);
 
   read_accelerator(cfg, pp);
+  // DRAMSys is an approximately-timed target: the DMA keeps its window with real requests.
+  pp.accelerator.dma.protocol =
+      pp.dram_model == DramModel::DramSys ? Dma::Protocol::ApproximatelyTimed : Dma::Protocol::LooselyTimed;
   pp.accelerator.clock = sc_core::sc_time(1000.0 / pp.clock_mhz, sc_core::SC_NS);
   pp.accelerator.dram_base = pp.dram_base;
   pp.accelerator.dram_size = pp.dram.size_bytes;

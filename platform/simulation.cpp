@@ -15,7 +15,7 @@
 namespace flexcim {
 
 Json simulate(const Scenario& scenario, const SimulationOptions& options) {
-  const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
+  const EnergyTable table = load_energy_table(scenario.platform);
   std::filesystem::create_directories(options.out_dir);
 
   Platform platform("platform", scenario.platform);
@@ -75,7 +75,7 @@ std::vector<nm::Pattern> probe_patterns(const Scenario& scenario) {
 }
 
 PlatformCost run_int8_on_platform(const Scenario& scenario, const std::function<void(llm::Int8Gemm&)>& firmware) {
-  const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
+  const EnergyTable table = load_energy_table(scenario.platform);
   Platform platform("platform", scenario.platform);
   const fw::BoardInfo board = platform.board();
   PlatformCost cost;
@@ -87,14 +87,14 @@ PlatformCost run_int8_on_platform(const Scenario& scenario, const std::function<
   });
 
   cost.architecture = scenario.platform.architecture;
-  const HardwareSizes hw = platform.accelerator().hardware_sizes();
-  for (const Accelerator::JobRecord& job : platform.accelerator().jobs()) {
-    const double energy_pj = price(table, job.energy, hw, job.duration_ns).total_pj();
+  const auto& jobs = platform.accelerator().jobs();
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const double energy_pj = platform.job_energy(table, i).total_pj();
     ++cost.jobs;
-    cost.cycles += job.outcome.cycles;
-    cost.time_ns += job.duration_ns;
+    cost.cycles += jobs[i].outcome.cycles;
+    cost.time_ns += jobs[i].duration_ns;
     cost.energy_pj += energy_pj;
-    cost.job_cycles.push_back(job.outcome.cycles);
+    cost.job_cycles.push_back(jobs[i].outcome.cycles);
     cost.job_energy_pj.push_back(energy_pj);
   }
   return cost;

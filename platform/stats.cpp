@@ -1,5 +1,6 @@
 #include "stats.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -22,6 +23,56 @@ Json actions_json(const EnergyCounts& counts) {
   return j;
 }
 
+Json dram_energy_json(const DramEnergy& e) {
+  return {{"activate", e.activate}, {"read", e.read},           {"write", e.write},
+          {"refresh", e.refresh},   {"background", e.background}, {"power_down", e.power_down}};
+}
+
+// The memory: which model, and what it is.
+Json dram_platform_json(const PlatformParams& p) {
+  Json j;
+  j["model"] = p.dram_model == DramModel::DramSys ? "dramsys" : "simple";
+  j["size_mib"] = p.dram.size_bytes >> 20;
+  if (!p.dram_config.empty()) j["config"] = p.dram_config;
+  if (p.dramsys) {
+    const DramSysConfig& d = *p.dramsys;
+    j["memory"] = d.memory_id;
+    j["type"] = d.memory_type;
+    j["channels"] = d.channels;
+    j["peak_bandwidth_gbps"] = d.peak_bandwidth_gbps;
+  } else {
+    j["latency_ns"] = p.dram.latency_ns;
+    j["bandwidth_gbps"] = p.dram.bandwidth_gbps;
+    j["calibrated"] = p.dram_calibration.has_value();
+  }
+  return j;
+}
+
+// DRAM energy by component, where it comes from, and (DRAMSys) the commands.
+Json dram_json(const PlatformParams& p, Platform& platform, const EnergyTable& table, const EnergyCounts& counts,
+               double duration_ns, const DramSample& dram) {
+  Json j;
+  j["unit"] = "pJ";
+  if (DramSysMemory* dramsys = platform.dramsys()) {
+    j["source"] = dramsys->energy_source();
+    j["breakdown"] = dram_energy_json(dram.energy);
+    const DramCommands& c = dram.commands;
+    j["commands"] = {{"activate", c.activates}, {"precharge", c.precharges}, {"read", c.reads},
+                     {"write", c.writes},       {"refresh", c.refreshes}};
+    return j;
+  }
+  j["source"] = p.dram_calibration
+                    ? fmt::format("simple model fitted to DRAMSys configuration {}", p.dram_calibration->config)
+                    : fmt::format("energy table {} (pJ per byte, background mW)",
+                                  std::filesystem::path(p.energy_table).lexically_relative(data_dir()).string());
+  DramEnergy e;
+  e.read = double(counts[Action::DramReadByte]) * table.pj_per_action[int(Action::DramReadByte)];
+  e.write = double(counts[Action::DramWriteByte]) * table.pj_per_action[int(Action::DramWriteByte)];
+  e.background = table.dram_background_mw * duration_ns;
+  j["breakdown"] = dram_energy_json(e);
+  return j;
+}
+
 }  // namespace
 
 Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable& table, const fw::RunReport& report) {
@@ -36,6 +87,7 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   double total_ns = 0;
   EnergyCounts total_counts;
   EnergyBreakdown total_energy;
+  DramSample total_dram;
   for (size_t i = 0; i < report.layers.size(); ++i) {
     const fw::LayerReport& l = report.layers[i];
     Json row;
@@ -67,7 +119,7 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
         }
     if (i < jobs.size()) {
       const Accelerator::JobRecord& job = jobs[i];
-      const EnergyBreakdown e = price(table, job.energy, hw, job.duration_ns);
+      const EnergyBreakdown e = platform.job_energy(table, i);
       // Useful work: one MAC per kept weight per token. The array's capacity over
       // the job is macros x cells per cycle.
       const uint64_t macs = l.kept_weights * uint64_t(l.tokens);
@@ -84,6 +136,11 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
       total_ns += job.duration_ns;
       total_macs += macs;
       total_counts += job.energy;
+      if (platform.dramsys()) {
+        const DramSample dram = platform.job_dram(i);
+        total_dram.energy += dram.energy;
+        total_dram.commands += dram.commands;
+      }
       for (int c = 0; c < kComponents; ++c) {
         total_energy.dynamic_pj[c] += e.dynamic_pj[c];
         total_energy.leakage_pj[c] += e.leakage_pj[c];
@@ -111,6 +168,7 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   for (const nm::Pattern& p : report.caps.patterns()) patterns.push_back(p.dense() ? "dense" : p.str());
   plat["patterns"] = patterns;
   plat["energy_node"] = table.node;
+  plat["dram"] = dram_platform_json(scenario.platform);
   stats["platform"] = plat;
 
   Json totals;
@@ -141,6 +199,7 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   energy["sram_pj_per_byte"] = {{"wbuf", sram_pj_per_byte(table, hw, Component::Wbuf)},
                                 {"abuf", sram_pj_per_byte(table, hw, Component::Abuf)},
                                 {"obuf", sram_pj_per_byte(table, hw, Component::Obuf)}};
+  energy["dram"] = dram_json(scenario.platform, platform, table, total_counts, total_ns, total_dram);
   stats["energy"] = energy;
   uint64_t weights = 0, kept = 0;
   for (const fw::LayerReport& l : report.layers) {

@@ -359,6 +359,11 @@ bool Config::has(const std::string& path) const {
   return lookup(path).node != nullptr;
 }
 
+bool Config::is_set(const std::string& path) const {
+  const ConfigNode* node = lookup(path).node;
+  return node != nullptr && node->user_set;
+}
+
 bool Config::is_sequence(const std::string& path) const {
   const ConfigNode* node = lookup(path).node;
   return node != nullptr && node->kind == Kind::Sequence;

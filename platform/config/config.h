@@ -44,6 +44,8 @@ class Config {
   std::string get_path(const std::string& path) const;
 
   bool has(const std::string& path) const;
+  // True if the scenario or an override set the value at `path` (not only the defaults).
+  bool is_set(const std::string& path) const;
   bool is_sequence(const std::string& path) const;
   bool is_map(const std::string& path) const;
   size_t size(const std::string& path) const;                    // sequence length
