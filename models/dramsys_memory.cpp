@@ -39,6 +39,9 @@ class DramSysMemory::Channel : public DRAMSys::Dram {
       : Dram(name, sim, spec) {}
 
   const DramCommands& commands() const { return commands_; }
+  double drampower_total_pj() const {
+    return DRAMPower ? DRAMPower->getEnergy().total_energy * memSpec.devicesPerRank : 0.0;
+  }
 
   // DRAMPower's energy of this channel from time zero to `now`, by component.
   DramEnergy drampower_energy(const sc_time& now) {
@@ -247,6 +250,12 @@ DramEnergy DramSysMemory::energy() {
 DramCommands DramSysMemory::commands() const {
   DramCommands total;
   for (const auto& channel : channels_) total += channel->commands();
+  return total;
+}
+
+double DramSysMemory::drampower_total_pj() const {
+  double total = 0;
+  for (const auto& channel : channels_) total += channel->drampower_total_pj();
   return total;
 }
 

@@ -54,6 +54,9 @@ class DramSysMemory : public sc_core::sc_module {
   DramEnergy energy();
   DramCommands commands() const;
   std::string energy_source() const;
+  // DRAMPower's own running total up to the last energy() (what DRAMSys prints at
+  // its end), against which the breakdown can be checked; 0 without DRAMPower.
+  double drampower_total_pj() const;
   // Bursts answered so far, and bursts accepted but not yet answered.
   uint64_t responses() const { return responses_; }
   size_t outstanding() const { return requests_.size(); }

@@ -106,7 +106,7 @@ void Platform::watch() {
   }
   std::string state = cpu_->waiting_for_interrupt() ? "the firmware waits for an interrupt" : "the firmware runs";
   state += accelerator_->running.read() ? ", a job is running" : ", no job is running";
-  if (dramsys_) state += fmt::format(", DRAMSys has {} bursts outstanding", dramsys_->outstanding());
+  if (dramsys_) state += fmt::format(", DRAM bursts outstanding in DRAMSys: {}", dramsys_->outstanding());
   stall_ = fmt::format("the simulation stalled: no progress for {} us of simulated time, at {} ({})",
                        params_.stall_timeout_us, sc_time_stamp().to_string(), state);
   sc_stop();

@@ -117,7 +117,8 @@ void read_accelerator(const Config& cfg, PlatformParams& pp) {
 // DRAMSys configurations shipped in scenarios/dram/, by name.
 std::vector<std::string> shipped_dramsys_configs() {
   std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(data_dir() + "/dram"))
+  std::error_code missing;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir() + "/dram", missing))
     if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
   std::sort(names.begin(), names.end());
   return names;

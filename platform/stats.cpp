@@ -48,9 +48,17 @@ Json dram_platform_json(const PlatformParams& p) {
   return j;
 }
 
+// The simple model's DRAM energy: bytes priced by the energy table, and its background power.
+DramEnergy simple_dram_energy(const EnergyTable& table, const EnergyCounts& counts, double duration_ns) {
+  DramEnergy e;
+  e.read = double(counts[Action::DramReadByte]) * table.pj_per_action[int(Action::DramReadByte)];
+  e.write = double(counts[Action::DramWriteByte]) * table.pj_per_action[int(Action::DramWriteByte)];
+  e.background = table.dram_background_mw * duration_ns;  // mW x ns = pJ
+  return e;
+}
+
 // DRAM energy by component, where it comes from, and (DRAMSys) the commands.
-Json dram_json(const PlatformParams& p, Platform& platform, const EnergyTable& table, const EnergyCounts& counts,
-               double duration_ns, const DramSample& dram) {
+Json dram_json(const PlatformParams& p, Platform& platform, const DramSample& dram) {
   Json j;
   j["unit"] = "pJ";
   if (DramSysMemory* dramsys = platform.dramsys()) {
@@ -65,11 +73,7 @@ Json dram_json(const PlatformParams& p, Platform& platform, const EnergyTable& t
                     ? fmt::format("simple model fitted to DRAMSys configuration {}", p.dram_calibration->config)
                     : fmt::format("energy table {} (pJ per byte, background mW)",
                                   std::filesystem::path(p.energy_table).lexically_relative(data_dir()).string());
-  DramEnergy e;
-  e.read = double(counts[Action::DramReadByte]) * table.pj_per_action[int(Action::DramReadByte)];
-  e.write = double(counts[Action::DramWriteByte]) * table.pj_per_action[int(Action::DramWriteByte)];
-  e.background = table.dram_background_mw * duration_ns;
-  j["breakdown"] = dram_energy_json(e);
+  j["breakdown"] = dram_energy_json(dram.energy);
   return j;
 }
 
@@ -136,11 +140,11 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
       total_ns += job.duration_ns;
       total_macs += macs;
       total_counts += job.energy;
-      if (platform.dramsys()) {
-        const DramSample dram = platform.job_dram(i);
-        total_dram.energy += dram.energy;
-        total_dram.commands += dram.commands;
-      }
+      const DramSample dram = platform.dramsys() ? platform.job_dram(i)
+                                                 : DramSample{simple_dram_energy(table, job.energy, job.duration_ns), {}};
+      row["dram_energy_pj"] = dram_energy_json(dram.energy);
+      total_dram.energy += dram.energy;
+      total_dram.commands += dram.commands;
       for (int c = 0; c < kComponents; ++c) {
         total_energy.dynamic_pj[c] += e.dynamic_pj[c];
         total_energy.leakage_pj[c] += e.leakage_pj[c];
@@ -199,7 +203,7 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
   energy["sram_pj_per_byte"] = {{"wbuf", sram_pj_per_byte(table, hw, Component::Wbuf)},
                                 {"abuf", sram_pj_per_byte(table, hw, Component::Abuf)},
                                 {"obuf", sram_pj_per_byte(table, hw, Component::Obuf)}};
-  energy["dram"] = dram_json(scenario.platform, platform, table, total_counts, total_ns, total_dram);
+  energy["dram"] = dram_json(scenario.platform, platform, total_dram);
   stats["energy"] = energy;
   uint64_t weights = 0, kept = 0;
   for (const fw::LayerReport& l : report.layers) {
