@@ -153,24 +153,21 @@ DramSysConfig DramSysConfig::load(const std::string& path, const std::string& re
   c.memory_id = m.memoryId;
   c.memory_type = type_name(m.memoryType);
   c.channels = m.numberOfChannels;
-  c.capacity_bytes = m.getSimMemSizeInBytes();
-  c.access_bytes = m.maxBytesPerBurst;
+  c.capacity_bytes = std::min(m.getSimMemSizeInBytes(), c.decoder->maxAddress() + 1);  // what is addressable
+  c.burst_bytes = m.maxBytesPerBurst;
   c.tck_ns = m.tCK.to_seconds() * 1e9;
   c.request_buffer = c.mcconfig->requestBufferSize;
   // Pseudo channels (HBM) each have their own data bus.
   const unsigned buses = m.pseudoChannelMode() ? m.ranksPerChannel : 1;
   c.peak_bandwidth_gbps = double(c.channels) * buses * m.dataRate * m.dataBusWidth / 8.0 / c.tck_ns;
 
-  if (c.access_bytes == 0 || (c.access_bytes & (c.access_bytes - 1)))
-    throw fail(fmt::format("a DRAM burst of {} bytes is not a power of two", c.access_bytes));
-  if (c.decoder->maxAddress() + 1 != c.capacity_bytes)
-    throw fail(fmt::format("the address mapping covers {} bytes, the memspec {} bytes", c.decoder->maxAddress() + 1,
-                           c.capacity_bytes));
+  if (c.burst_bytes == 0 || (c.burst_bytes & (c.burst_bytes - 1)))
+    throw fail(fmt::format("a DRAM burst of {} bytes is not a power of two", c.burst_bytes));
   const std::optional<unsigned> channel_bit = lowest_channel_bit(config.addressmapping);
   c.channel_interleave_bytes = channel_bit ? uint64_t(1) << *channel_bit : c.capacity_bytes;
-  if (c.channel_interleave_bytes < c.access_bytes)
+  if (c.channel_interleave_bytes < c.burst_bytes)
     throw fail(fmt::format("channel bits below the {}-byte DRAM burst would split a burst across channels",
-                           c.access_bytes));
+                           c.burst_bytes));
   if (drampower && !config.memspec.mempowerspec)
     throw fail("the memspec has no mempowerspec (IDD values), which DRAMPower needs");
   return c;

@@ -25,7 +25,11 @@ struct DramSysConfig {
   std::string memory_type;       // DDR4, LPDDR4, HBM2, ...
   unsigned channels = 0;
   uint64_t capacity_bytes = 0;
-  uint64_t access_bytes = 0;     // bytes of one DRAM burst (the memspec's longest)
+  // Bytes of one DRAM burst (the memspec's longest): the size of every request the
+  // platform sends DRAMSys. (Longer requests, which DRAMSys's controller splits into
+  // bursts, stall DRAMSys 5.1's HBM2 controller now and then: a request waits for the
+  // next refresh to be answered.)
+  uint64_t burst_bytes = 0;
   uint64_t channel_interleave_bytes = 0;  // consecutive bytes in one channel
   double tck_ns = 0;
   double peak_bandwidth_gbps = 0;  // all channels, data bus fully busy

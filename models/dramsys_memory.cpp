@@ -1,3 +1,4 @@
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: a thread per port
 #include "dramsys_memory.h"
 
 #include <cmath>
@@ -28,6 +29,14 @@ class QuietController : public DRAMSys::Controller {
 };
 
 }  // namespace
+
+struct DramSysMemory::Port {
+  explicit Port(const std::string& name) : socket(name.c_str()) {}
+  tlm_utils::simple_initiator_socket_tagged<DramSysMemory> socket;
+  std::deque<tlm::tlm_generic_payload*> waiting;  // pieces for BEGIN_REQ, in order
+  sc_event queued, end_req;
+  const tlm::tlm_generic_payload* awaiting_end_req = nullptr;
+};
 
 // One channel's DRAM devices: DRAMSys's Dram, which feeds DRAMPower with every
 // command when power analysis is on, extended to count the commands and to read
@@ -98,11 +107,10 @@ class DramSysMemory::Channel : public DRAMSys::Dram {
 DramSysMemory::DramSysMemory(sc_module_name name, const DramSysConfig& config, uint64_t size_bytes,
                              const DramEnergyTable& energy_table, EnergyCounts& energy)
     : sc_module(name), socket("socket"), config_(config), energy_table_(energy_table), energy_(energy),
-      storage_(size_bytes), to_dramsys_("to_dramsys"), arriving_("arriving"), scratch_(config.access_bytes) {
+      storage_(size_bytes), arriving_("arriving"), scratch_(config.burst_bytes) {
   SC_HAS_PROCESS(DramSysMemory);
   socket.register_nb_transport_fw(this, &DramSysMemory::nb_transport_fw);
   socket.register_transport_dbg(this, &DramSysMemory::transport_dbg);
-  to_dramsys_.register_nb_transport_bw(this, &DramSysMemory::nb_transport_bw);
 
   // What DRAMSys::DRAMSys assembles, with the two subclasses above and without its
   // trace recorders (DatabaseRecording is off) or console report.
@@ -121,14 +129,17 @@ DramSysMemory::DramSysMemory(sc_module_name name, const DramSysConfig& config, u
       arbiter_ = std::make_unique<DRAMSys::ArbiterSimple>("arbiter", sim, mc, spec, decoder);
       break;
   }
-  to_dramsys_.bind(arbiter_->tSocket);
   for (unsigned c = 0; c < spec.numberOfChannels; ++c) {
+    ports_.push_back(std::make_unique<Port>(fmt::format("port{}", c)));
+    ports_.back()->socket.register_nb_transport_bw(this, &DramSysMemory::nb_transport_bw, int(c));
+    ports_.back()->socket.bind(arbiter_->tSocket);
     controllers_.push_back(std::make_unique<QuietController>(fmt::format("controller{}", c).c_str(), mc, spec, decoder));
     channels_.push_back(std::make_unique<Channel>(fmt::format("channel{}", c).c_str(), sim, spec));
     arbiter_->iSocket.bind(controllers_.back()->tSocket);
     controllers_.back()->iSocket.bind(channels_.back()->tSocket);
+    sc_spawn(sc_bind(&DramSysMemory::issue, this, c), fmt::format("issue{}", c).c_str());
   }
-  SC_THREAD(issue);
+  SC_THREAD(split);
 }
 
 DramSysMemory::~DramSysMemory() = default;
@@ -145,10 +156,11 @@ tlm::tlm_sync_enum DramSysMemory::nb_transport_fw(tlm::tlm_generic_payload& tran
   const uint64_t bytes = trans.get_data_length();
   energy_.add(trans.is_read() ? Action::DramReadByte : Action::DramWriteByte, bytes);
 
-  // One DRAM access per burst-aligned piece the request touches.
-  const uint64_t g = config_.access_bytes;
+  // One DRAMSys request per DRAM burst the request touches.
+  const uint64_t g = config_.burst_bytes;
   const uint64_t first = trans.get_address() / g, last = (trans.get_address() + std::max<uint64_t>(bytes, 1) - 1) / g;
-  requests_[&trans] = Request{&trans, unsigned(last - first + 1)};
+  const unsigned pieces = unsigned(last - first + 1);
+  requests_[&trans] = Request{pieces, pieces};
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   arriving_.notify(trans, delay);
   return tlm::TLM_ACCEPTED;
@@ -160,8 +172,8 @@ unsigned DramSysMemory::transport_dbg(tlm::tlm_generic_payload& trans) {
   return trans.get_data_length();
 }
 
-void DramSysMemory::issue() {
-  const uint64_t g = config_.access_bytes;
+void DramSysMemory::split() {
+  const uint64_t g = config_.burst_bytes;
   for (;;) {
     tlm::tlm_generic_payload* trans = arriving_.get_next_transaction();
     if (!trans) {
@@ -169,8 +181,7 @@ void DramSysMemory::issue() {
       continue;
     }
     const uint64_t first = trans->get_address() / g * g;
-    const unsigned pieces = requests_.at(trans).pieces_left;
-    for (unsigned i = 0; i < pieces; ++i) {
+    for (unsigned i = 0; i < requests_.at(trans).unaccepted; ++i) {
       tlm::tlm_generic_payload& piece = pieces_.take();
       piece.acquire();
       piece.set_command(trans->get_command());
@@ -181,50 +192,64 @@ void DramSysMemory::issue() {
       piece.set_byte_enable_ptr(nullptr);
       piece.set_dmi_allowed(false);
       piece.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-      piece_of_[&piece] = trans;
-      tlm::tlm_phase phase = tlm::BEGIN_REQ;
-      sc_time delay = SC_ZERO_TIME;
-      awaiting_end_req_ = &piece;
-      const tlm::tlm_sync_enum status = to_dramsys_->nb_transport_fw(piece, phase, delay);
-      if (status == tlm::TLM_ACCEPTED || (status == tlm::TLM_UPDATED && phase == tlm::BEGIN_REQ)) {
-        while (awaiting_end_req_ == &piece) wait(end_req_);
-      } else {
-        // DRAMSys's arbiters always accept a request and answer it later.
-        SC_REPORT_ERROR(name(), "DRAMSys completed a request early");
-        awaiting_end_req_ = nullptr;
-      }
+      request_of_[&piece] = trans;
+      Port& port = *ports_[config_.decoder->decodeChannel(piece.get_address())];
+      port.waiting.push_back(&piece);
+      port.queued.notify();
     }
-    // Every piece is in DRAMSys: the initiator may send its next request.
-    tlm::tlm_phase phase = tlm::END_REQ;
-    sc_time delay = SC_ZERO_TIME;
-    if (requests_.count(trans)) socket->nb_transport_bw(*trans, phase, delay);
   }
 }
 
-tlm::tlm_sync_enum DramSysMemory::nb_transport_bw(tlm::tlm_generic_payload& piece, tlm::tlm_phase& phase,
+void DramSysMemory::issue(unsigned c) {
+  Port& port = *ports_[c];
+  for (;;) {
+    while (port.waiting.empty()) wait(port.queued);
+    tlm::tlm_generic_payload& piece = *port.waiting.front();
+    port.waiting.pop_front();
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_time delay = SC_ZERO_TIME;
+    port.awaiting_end_req = &piece;
+    const tlm::tlm_sync_enum status = port.socket->nb_transport_fw(piece, phase, delay);
+    if (status == tlm::TLM_ACCEPTED || (status == tlm::TLM_UPDATED && phase == tlm::BEGIN_REQ)) {
+      while (port.awaiting_end_req == &piece) wait(port.end_req);
+    } else {
+      // DRAMSys's arbiters always accept a request and answer it later.
+      SC_REPORT_ERROR(name(), "DRAMSys completed a request early");
+      port.awaiting_end_req = nullptr;
+    }
+    accepted(piece);
+  }
+}
+
+// Once DRAMSys took every piece of a request, its initiator may send the next one.
+void DramSysMemory::accepted(tlm::tlm_generic_payload& piece) {
+  tlm::tlm_generic_payload* trans = request_of_.at(&piece);
+  if (--requests_.at(trans).unaccepted > 0) return;
+  tlm::tlm_phase phase = tlm::END_REQ;
+  sc_time delay = SC_ZERO_TIME;
+  socket->nb_transport_bw(*trans, phase, delay);
+}
+
+tlm::tlm_sync_enum DramSysMemory::nb_transport_bw(int c, tlm::tlm_generic_payload& piece, tlm::tlm_phase& phase,
                                                   sc_time& delay) {
+  Port& port = *ports_[c];
   if (phase == tlm::END_REQ) {
-    if (awaiting_end_req_ == &piece) {
-      awaiting_end_req_ = nullptr;
-      end_req_.notify(delay);
+    if (port.awaiting_end_req == &piece) {
+      port.awaiting_end_req = nullptr;
+      port.end_req.notify(delay);
     }
     return tlm::TLM_ACCEPTED;
   }
-  if (phase != tlm::BEGIN_RESP) {
+  // DRAMSys's arbiters accept a request (END_REQ) before they answer it.
+  if (phase != tlm::BEGIN_RESP || port.awaiting_end_req == &piece) {
     SC_REPORT_ERROR(name(), "unexpected phase from DRAMSys");
     return tlm::TLM_ACCEPTED;
   }
-  // BEGIN_RESP also means END_REQ.
-  if (awaiting_end_req_ == &piece) {
-    awaiting_end_req_ = nullptr;
-    end_req_.notify(delay);
-  }
-  auto it = piece_of_.find(&piece);
+  auto it = request_of_.find(&piece);
   tlm::tlm_generic_payload* trans = it->second;
-  piece_of_.erase(it);
+  request_of_.erase(it);
   piece.release();
-  Request& request = requests_.at(trans);
-  if (--request.pieces_left == 0) {
+  if (--requests_.at(trans).unanswered == 0) {
     requests_.erase(trans);
     ++responses_;
     trans->set_response_status(tlm::TLM_OK_RESPONSE);
@@ -232,7 +257,7 @@ tlm::tlm_sync_enum DramSysMemory::nb_transport_bw(tlm::tlm_generic_payload& piec
     sc_time up_delay = delay;
     socket->nb_transport_bw(*trans, up, up_delay);
   }
-  // Done with the piece: DRAMSys's arbiter may take the next response.
+  // Done with the piece: DRAMSys's arbiter may send this port its next response.
   phase = tlm::END_RESP;
   return tlm::TLM_UPDATED;
 }

@@ -7,11 +7,14 @@
 // per-command energy table for the other types.
 //
 //   socket --> page store
-//      \-----> one DRAM access per burst-aligned piece --> arbiter --> controller[c] --> channel[c]
+//      \-----> one request per DRAM burst it touches --> port[c] --> arbiter --> controller[c] --> channel[c]
 //
 // The socket is an AT target (BEGIN_REQ; END_REQ once DRAMSys accepted every
 // piece, which is its back-pressure; BEGIN_RESP once every piece was answered);
-// a b_transport is converted by the socket and blocks its caller.
+// a b_transport is converted by the socket and blocks its caller. Each channel
+// has its own port into DRAMSys's arbiter, as a memory system has a queue per
+// channel: the arbiter answers one initiator at most once per DRAM cycle, which
+// one port would make a limit of 32 bytes per ns on an HBM2 stack.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -64,32 +67,34 @@ class DramSysMemory : public sc_core::sc_module {
  private:
   class Channel;
   struct Request {
-    tlm::tlm_generic_payload* trans;
-    unsigned pieces_left;  // DRAM accesses not yet answered
+    unsigned unaccepted;   // pieces DRAMSys has not taken yet
+    unsigned unanswered;   // pieces DRAMSys has not answered yet
   };
+  struct Port;
 
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& trans);
-  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& piece, tlm::tlm_phase& phase, sc_core::sc_time& delay);
-  void issue();  // thread: sends each request's pieces to DRAMSys, one BEGIN_REQ after the other's END_REQ
+  tlm::tlm_sync_enum nb_transport_bw(int port, tlm::tlm_generic_payload& piece, tlm::tlm_phase& phase,
+                                     sc_core::sc_time& delay);
+  void split();           // thread: a request, once it arrives, into pieces queued at their channel's port
+  void issue(unsigned c);  // thread per port: one BEGIN_REQ after the other's END_REQ
+  void accepted(tlm::tlm_generic_payload& piece);
 
   DramSysConfig config_;
   DramEnergyTable energy_table_;
   EnergyCounts& energy_;
   MemoryStorage storage_;
 
-  tlm_utils::simple_initiator_socket<DramSysMemory> to_dramsys_;
+  std::vector<std::unique_ptr<Port>> ports_;
   std::unique_ptr<DRAMSys::Arbiter> arbiter_;
   std::vector<std::unique_ptr<DRAMSys::Controller>> controllers_;
   std::vector<std::unique_ptr<Channel>> channels_;
 
   tlm_utils::peq_with_get<tlm::tlm_generic_payload> arriving_;  // requests, at their annotated time
-  std::map<const tlm::tlm_generic_payload*, Request> requests_;  // accepted requests by payload
-  std::map<const tlm::tlm_generic_payload*, tlm::tlm_generic_payload*> piece_of_;  // piece -> request
+  std::map<const tlm::tlm_generic_payload*, Request> requests_;  // by the initiator's payload
+  std::map<const tlm::tlm_generic_payload*, tlm::tlm_generic_payload*> request_of_;  // piece -> request
   PayloadPool pieces_;
   std::vector<uint8_t> scratch_;  // data pointer of the pieces (DRAMSys stores nothing)
-  const tlm::tlm_generic_payload* awaiting_end_req_ = nullptr;
-  sc_core::sc_event end_req_;
   uint64_t responses_ = 0;
 };
 

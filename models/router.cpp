@@ -61,7 +61,6 @@ tlm::tlm_sync_enum Router::nb_transport_fw(int id, tlm::tlm_generic_payload& tra
       trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
       return tlm::TLM_COMPLETED;
     }
-    delay += hop_latency_;
     routes_[&trans] = Route{id, r->port, r->base, false};
     trans.set_address(addr - r->base);
   }
@@ -85,7 +84,10 @@ tlm::tlm_sync_enum Router::nb_transport_bw(int, tlm::tlm_generic_payload& trans,
     return tlm::TLM_COMPLETED;
   }
   Route& route = it->second;
-  if (phase == tlm::BEGIN_RESP) restore(route, trans);
+  if (phase == tlm::BEGIN_RESP) {
+    restore(route, trans);
+    delay += hop_latency_;
+  }
   const tlm::tlm_sync_enum status = in[route.initiator]->nb_transport_bw(trans, phase, delay);
   if (status == tlm::TLM_COMPLETED || (status == tlm::TLM_UPDATED && phase == tlm::END_RESP)) {
     restore(route, trans);

@@ -1,7 +1,9 @@
 // Interconnect: forwards each transaction to the target whose address range
 // holds it, with the address made relative to the range; anything else gets a
-// TLM address-error response. Each hop adds a fixed latency (once per
-// transaction: on the request of an AT transaction). Blocking, debug and
+// TLM address-error response. Each hop adds a fixed latency, once per
+// transaction: to an AT transaction's response, so that requests pipeline through
+// the router at their initiator's pace (its input takes one a cycle; the latency is
+// paid, as in LT, once per round trip). Blocking, debug and
 // approximately-timed (nb_transport) transactions are routed alike; an AT
 // transaction's route is kept until it ends, so that its response goes back to
 // its initiator with the initiator's address.

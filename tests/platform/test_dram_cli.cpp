@@ -136,6 +136,16 @@ TEST(DramCli, ShippedConfigurationsAreFittedAndValid) {
     }
 }
 
+TEST(DramCli, ShippedScenariosOnEachMemoryAreValid) {
+  TempDir dir;
+  for (const char* name : {"llama2-7b-decode-ddr4", "llama2-7b-decode-lpddr4", "llama2-7b-decode-hbm2",
+                           "llama2-7b-prefill512-lpddr4", "llama2-7b-prefill512-hbm2"}) {
+    const ProcessResult r = run_flexcim({"config", kSource + "/scenarios/" + name + ".yaml"}, dir.path().string());
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+  }
+}
+
 // --- bad input ---------------------------------------------------------------------
 
 struct BadDram {
@@ -151,7 +161,7 @@ class DramCliBadInput : public testing::TestWithParam<BadDram> {};
 // Files the cases refer to as @name.
 void prepare(const TempDir& dir) {
   dir.write("broken.json", "{\"simulation\": {\n  \"memspec\": \"JEDEC_4Gb_DDR4-2400_8bit_A.json\",\n");
-  edited_ddr4(dir, "mismatch.json", "\"BANK_BIT\": [15, 16]", "\"BANK_BIT\": [15]");
+  edited_ddr4(dir, "mismatch.json", "\"BANK_BIT\": [[15, 17], [16, 18]]", "\"BANK_BIT\": [[15, 17]]");
   edited_ddr4(dir, "nomemspec.json", "\"memspec\": \"JEDEC_4Gb_DDR4-2400_8bit_A.json", "\"memspec\": \"NO_SUCH_MEMSPEC.json");
   edited_ddr4(dir, "badarbiter.json", "\"Arbiter\": \"Fifo\"", "\"Arbiter\": \"Fastest\"");
   dir.write("energy.yaml", "SOME_OTHER_MEMORY:\n  source: x\n  activate_pj: 1\n  read_pj_per_byte: 1\n"
