@@ -1,7 +1,5 @@
 #include "dram_energy.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "config.h"
@@ -41,12 +39,9 @@ DramCommands& DramCommands::operator+=(const DramCommands& o) {
 
 DramEnergyTable DramEnergyTable::load(const std::string& path, const std::string& memory_id) {
   const Config cfg = Config::load_file(path);
-  const std::vector<std::string> ids = cfg.keys("");
-  if (std::find(ids.begin(), ids.end(), memory_id) == ids.end())
+  if (!cfg.select_entry(memory_id))
     throw ConfigError(fmt::format("{}: no entry for memory '{}' (entries: {})", path, memory_id,
-                                  fmt::join(ids, ", ")));
-  for (const std::string& id : ids)
-    if (id != memory_id) cfg.mark_used(id);
+                                  fmt::join(cfg.keys(""), ", ")));
   DramEnergyTable t;
   t.memory_id = memory_id;
   const std::string p = memory_id + ".";

@@ -138,12 +138,9 @@ std::string dramsys_config_path(const Config& cfg, const std::string& key) {
 DramCalibration read_calibration(const Config& cfg, const std::string& key, const std::string& config) {
   const std::string path = cfg.get_path(key);
   const Config file = Config::load_file(path);
-  const std::vector<std::string> names = file.keys("");
-  if (std::find(names.begin(), names.end(), config) == names.end())
+  if (!file.select_entry(config))
     cfg.fail(key, fmt::format("{} has no simple-model fit for '{}' (fitted: {}); run scripts/dram-calibrate {}", path,
-                              config, fmt::join(names, ", "), config));
-  for (const std::string& name : names)
-    if (name != config) file.mark_used(name);
+                              config, fmt::join(file.keys(""), ", "), config));
   DramCalibration c;
   c.config = config;
   const std::string p = config + ".";

@@ -359,6 +359,14 @@ bool Config::has(const std::string& path) const {
   return lookup(path).node != nullptr;
 }
 
+bool Config::select_entry(const std::string& name) const {
+  const std::vector<std::string> names = keys("");
+  if (std::find(names.begin(), names.end(), name) == names.end()) return false;
+  for (const std::string& other : names)
+    if (other != name) mark_used(other);
+  return true;
+}
+
 bool Config::is_set(const std::string& path) const {
   const ConfigNode* node = lookup(path).node;
   return node != nullptr && node->user_set;

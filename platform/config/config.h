@@ -58,6 +58,9 @@ class Config {
 
   // Declares the value at `path` and everything below it consumed (no-op if absent).
   void mark_used(const std::string& path) const;
+  // A file of named top-level entries of which one is read: true if `name` is one of
+  // them; the others count as used.
+  bool select_entry(const std::string& name) const;
   // Throws for the first value set by the scenario or an override that no getter,
   // size(), keys() or mark_used() has touched.
   void check_all_used() const;
