@@ -1,5 +1,5 @@
 // flexcim: the FlexCiM virtual platform's command-line program.
-//   flexcim run SCENARIO [--set key=value ...] [--out DIR] [--vcd]
+//   flexcim run SCENARIO [--set key=value ...] [--out DIR] [--vcd] [--firmware LIB.so]
 //   flexcim regs
 //   flexcim config SCENARIO [--set ...]     effective configuration
 //   flexcim sweep SWEEP.yaml [--out DIR] [-j N] [--slurm], sweep collect DIR
@@ -20,6 +20,7 @@
 
 #include "compare.h"
 #include "config.h"
+#include "firmware_plugin.h"
 #include "llm_commands.h"
 #include "pareto.h"
 #include "regmap.h"
@@ -41,6 +42,7 @@ struct RunArgs {
   bool timeline = false;
   double power_window_ns = 100;
   bool quiet = false;
+  std::string firmware;  // a plug-in (flexcim_plugin.h) instead of the built-in runner
 };
 
 void add_scenario_options(CLI::App* cmd, RunArgs& args) {
@@ -56,6 +58,13 @@ int run_command(const RunArgs& args) {
   options.timeline = args.timeline;
   options.power_window_ns = args.power_window_ns;
   options.progress = !args.quiet;
+  if (!args.firmware.empty()) {
+    const flexcim::FirmwarePlugin plugin(args.firmware);  // load errors are bad input, before elaboration
+    const flexcim::Json stats = flexcim::simulate_plugin(scenario, plugin, options.out_dir, options.vcd);
+    std::cout << flexcim::summarize_plugin(stats);
+    std::cout << "  wrote " << options.out_dir << "/stats.json" << (args.vcd ? " and trace.vcd" : "") << "\n";
+    return stats["firmware_returned"].get<int>() == 0 ? 0 : kFailed;
+  }
   const flexcim::Json stats = flexcim::simulate(scenario, options);
   std::cout << flexcim::summarize(stats);
   std::cout << "  wrote " << options.out_dir << "/stats.json, config.yaml" << (args.vcd ? ", trace.vcd" : "")
@@ -83,6 +92,8 @@ int sc_main(int argc, char* argv[]) {
   run->add_flag("--timeline", run_args.timeline,
                 "Also write DIR/timeline.json (Chrome trace events for Perfetto: jobs, sequencer, DMA, macros; power "
                 "and DRAM bandwidth counters)");
+  run->add_option("--firmware", run_args.firmware,
+                  "Run this firmware plug-in (a shared library, flexcim_plugin.h) instead of the built-in workload runner");
 
   CLI::App* regs = app.add_subcommand("regs", "Print the register map");
 
@@ -196,6 +207,9 @@ int sc_main(int argc, char* argv[]) {
       return 0;
     }
   } catch (const flexcim::ConfigError& e) {
+    std::cerr << "flexcim: error: " << e.what() << "\n";
+    return kBadInput;
+  } catch (const flexcim::PluginError& e) {
     std::cerr << "flexcim: error: " << e.what() << "\n";
     return kBadInput;
   } catch (const std::exception& e) {

@@ -112,4 +112,11 @@ void Platform::watch() {
   sc_stop();
 }
 
+Json Platform::job_stats() const {
+  const EnergyTable table = load_energy_table(params_);
+  std::vector<EnergyBreakdown> energy;
+  for (size_t i = 0; i < accelerator_->jobs().size(); ++i) energy.push_back(job_energy(table, i));
+  return flexcim::job_stats(*accelerator_, energy, table.node);
+}
+
 }  // namespace flexcim

@@ -9,6 +9,14 @@
 // A watchdog stops a run that makes no progress (no action counted by any model,
 // no DRAM burst answered) for platform.stall_timeout_us of simulated time: with
 // DRAMSys, refresh would otherwise keep such a simulation going forever.
+// The public API for running your own firmware (docs/firmware-guide.md):
+//
+//   flexcim::Scenario scenario = flexcim::load_scenario("my.yaml", {"platform.accelerator.macros=2"});
+//   flexcim::Platform platform("platform", scenario.platform);   // elaborate once per process
+//   platform.run([&](flexcim::fw::Hal& hal) { /* registers + memory only */ });
+//   flexcim::Json stats = platform.job_stats();                   // cycles, time, energy per job
+//
+// To put only the accelerator into your own SystemC top, see embed.h.
 #pragma once
 #include <memory>
 #include <string>
@@ -22,6 +30,7 @@
 #include "dramsys_memory.h"
 #include "energy.h"
 #include "host_cpu.h"
+#include "job_stats.h"
 #include "router.h"
 #include "runtime.h"
 #include "scenario.h"
@@ -53,6 +62,8 @@ class Platform : public sc_core::sc_module {
   // Runs the firmware program to completion; rethrows what the firmware threw;
   // throws std::runtime_error if the run stalled.
   void run(HostCpu::Program program);
+  // The jobs the accelerator ran so far, priced with the scenario's energy table (job_stats.h).
+  Json job_stats() const;
 
   // What job `index` cost: the accelerator's actions priced from `table`, and the
   // DRAM's energy from DRAMSys (DRAMPower or its energy table) when it is the memory.

@@ -387,9 +387,23 @@ EnergyTable load_energy_table(const PlatformParams& platform) {
   }
   return table;
 }
+namespace {
+std::string& chosen_data_dir() {
+  static std::string dir;
+  return dir;
+}
+}  // namespace
+
+void set_data_dir(const std::string& dir) { chosen_data_dir() = dir; }
 
 std::string data_dir() {
   if (const char* dir = std::getenv("FLEXCIM_DATA_DIR")) return dir;
+  if (!chosen_data_dir().empty()) return chosen_data_dir();
+  // An installed flexcim (bin/flexcim) finds its data in ../share/flexcim-vp/scenarios.
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path installed = exe.parent_path().parent_path() / "share/flexcim-vp/scenarios";
+  if (!ec && std::filesystem::exists(installed / "defaults.yaml", ec)) return installed.string();
   return std::string(FLEXCIM_SOURCE_DIR) + "/scenarios";
 }
 std::string defaults_path() { return data_dir() + "/defaults.yaml"; }

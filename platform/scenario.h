@@ -76,6 +76,11 @@ std::vector<nm::Pattern> advertised_patterns(const Accelerator::Params& acc);
 EnergyTable load_energy_table(const PlatformParams& platform);
 
 // Scenario data: $FLEXCIM_DATA_DIR, else the source tree's scenarios/.
+// Scenario data (defaults.yaml, energy tables): $FLEXCIM_DATA_DIR, else the
+// directory set_data_dir chose (programs built against the installed package:
+// FLEXCIM_VP_DATA_DIR), else ../share/flexcim-vp/scenarios beside an installed
+// flexcim, else the source tree's scenarios/.
+void set_data_dir(const std::string& dir);
 std::string data_dir();
 std::string defaults_path();         // data_dir()/defaults.yaml
 std::string default_scenario_path(); // data_dir()/default.yaml
