@@ -57,6 +57,7 @@ endforeach()
 install(FILES ${CMAKE_BINARY_DIR}/generated/flexcim_regs.h DESTINATION ${FLEXCIM_INSTALL_INCLUDEDIR})
 
 # Data: scenarios/ with defaults.yaml and the energy tables; the docs firmware writers read.
+# The installed flexcim finds them through installed_share_path (platform/config/installed.h).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/scenarios/ DESTINATION ${FLEXCIM_INSTALL_DATADIR}/scenarios)
 install(FILES ${CMAKE_BINARY_DIR}/generated/registers.md ${PROJECT_SOURCE_DIR}/models/regs/flexcim_regs.yaml
               ${PROJECT_SOURCE_DIR}/docs/firmware-guide.md ${PROJECT_SOURCE_DIR}/docs/weight-format.md

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "flexcim_regs.h"
+#include "installed.h"
 #include "presets.h"
 #include "rtl_tile_runner.h"
 #include "weight_packer.h"
@@ -399,11 +400,8 @@ void set_data_dir(const std::string& dir) { chosen_data_dir() = dir; }
 std::string data_dir() {
   if (const char* dir = std::getenv("FLEXCIM_DATA_DIR")) return dir;
   if (!chosen_data_dir().empty()) return chosen_data_dir();
-  // An installed flexcim (bin/flexcim) finds its data in ../share/flexcim-vp/scenarios.
-  std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  const std::filesystem::path installed = exe.parent_path().parent_path() / "share/flexcim-vp/scenarios";
-  if (!ec && std::filesystem::exists(installed / "defaults.yaml", ec)) return installed.string();
+  const std::string installed = installed_share_path("scenarios");
+  if (!installed.empty()) return installed;
   return std::string(FLEXCIM_SOURCE_DIR) + "/scenarios";
 }
 std::string defaults_path() { return data_dir() + "/defaults.yaml"; }
