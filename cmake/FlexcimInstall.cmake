@@ -10,11 +10,13 @@ set(FLEXCIM_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/FlexCiMVP)
 set(FLEXCIM_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/flexcim-vp)
 
 # Imported as FlexCiMVP::<export name>. firmware, models and platform are the
-# ones users name; the others come along as their dependencies.
+# ones users name; the others come along as their dependencies (DRAMSys and
+# DRAMPower too: the models link them, static libraries pass that on).
 set(flexcim_exported
   flexcim_regs_header:regs_header flexcim_regs:regs flexcim_nm:nm flexcim_flow:flow flexcim_llm:llm
   flexcim_firmware:firmware flexcim_config:config flexcim_rtl_cores:rtl_cores flexcim_models:models
-  flexcim_platform:platform)
+  flexcim_platform:platform
+  libdramsys:dramsys configuration:dramsys_config DRAMPower:drampower)
 set(flexcim_targets "")
 foreach(entry IN LISTS flexcim_exported)
   string(REPLACE ":" ";" parts ${entry})
@@ -57,8 +59,10 @@ endforeach()
 install(FILES ${CMAKE_BINARY_DIR}/generated/flexcim_regs.h DESTINATION ${FLEXCIM_INSTALL_INCLUDEDIR})
 
 # Data: scenarios/ with defaults.yaml and the energy tables; the docs firmware writers read.
-# The installed flexcim finds them through installed_share_path (platform/config/installed.h).
+# The installed flexcim finds both through installed_share_path (platform/config/installed.h).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/scenarios/ DESTINATION ${FLEXCIM_INSTALL_DATADIR}/scenarios)
+# DRAMSys's memspecs, address mappings and controller configs, which DRAM configurations name.
+install(DIRECTORY ${FLEXCIM_DRAMSYS_RESOURCE_DIR}/ DESTINATION ${FLEXCIM_INSTALL_DATADIR}/dramsys)
 install(FILES ${CMAKE_BINARY_DIR}/generated/registers.md ${PROJECT_SOURCE_DIR}/models/regs/flexcim_regs.yaml
               ${PROJECT_SOURCE_DIR}/docs/firmware-guide.md ${PROJECT_SOURCE_DIR}/docs/weight-format.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
