@@ -80,7 +80,7 @@ int bench(const std::string& scenario_path, const std::vector<std::string>& sets
   Clock::duration in_models{};
   const fw::BoardInfo board = platform.board();
   platform.run([&](fw::Hal& hal) {
-    bench::TimedHal timed(hal);
+    TimedHal timed(hal);
     fw::Runtime runtime(timed, board, scenario.platform.wait, scenario.platform.poll_interval_ns);
     report = runtime.run(scenario.workload);
     in_models = timed.in_models();

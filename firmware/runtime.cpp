@@ -38,6 +38,12 @@ bool RunReport::golden_match() const {
   return !layers.empty();
 }
 
+bool RunReport::jobs_ok() const {
+  for (const LayerReport& l : layers)
+    if (!l.status.ok()) return false;
+  return true;
+}
+
 uint64_t RunReport::outputs_checked() const {
   uint64_t n = 0;
   for (const LayerReport& l : layers) n += l.outputs_checked;
@@ -68,8 +74,12 @@ nm::Pattern supported_pattern(const Capabilities& caps, nm::Pattern requested) {
   return {int(caps.submacros), int(caps.submacros)};
 }
 
-PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, const std::vector<uint8_t>& mask,
-                              int out, int in, nm::Pattern requested) {
+namespace {
+// The first candidate `attempt` accepts (it throws nm::NotExecutable otherwise):
+// the requested pattern if supported, else the supported ones at least as dense,
+// sparsest first, dense last.
+template <typename Attempt>
+auto first_executable(const Capabilities& caps, nm::Pattern requested, Attempt attempt) {
   std::vector<nm::Pattern> candidates;
   if (requested.dense() || caps.supports(requested)) {
     candidates.push_back(requested);
@@ -78,15 +88,38 @@ PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, c
     for (const nm::Pattern& p : caps.patterns())  // sparsest first, dense last
       if (p.dense() || double(p.n) / p.m >= density) candidates.push_back(p);
   }
-  const MacroShape shape{caps.submacros, caps.rows, caps.cols};
   for (size_t c = 0;; ++c) {
     try {
-      const TileFormat format = tile_format(candidates[c]);
-      return {pack_weights(weights, mask, out, in, candidates[c], shape, format), candidates[c], format};
+      return attempt(candidates[c]);
     } catch (const nm::NotExecutable&) {
       if (c + 1 == candidates.size()) throw;
     }
   }
+}
+}  // namespace
+
+PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, const std::vector<uint8_t>& mask,
+                              int out, int in, nm::Pattern requested) {
+  const MacroShape shape{caps.submacros, caps.rows, caps.cols};
+  return first_executable(caps, requested, [&](nm::Pattern p) {
+    const TileFormat format = tile_format(p);
+    return PackedLayer{pack_weights(weights, mask, out, in, p, shape, format), p, format};
+  });
+}
+
+nm::Pattern executable_pattern(const Capabilities& caps, const std::vector<uint8_t>& mask, int out, int in,
+                               nm::Pattern requested) {
+  const MacroShape shape{caps.submacros, caps.rows, caps.cols};
+  return first_executable(caps, requested, [&](nm::Pattern p) {
+    if (!p.dense()) nm::plan_slots(mask, out, in, shape.row_pattern(p), int(caps.cols));  // what pack_weights checks
+    return p;
+  });
+}
+
+uint64_t nm_kept_weights(int out, int in, nm::Pattern p) {
+  if (p.dense()) return uint64_t(out) * in;
+  const uint64_t full = uint64_t(in / p.m), tail = uint64_t(in % p.m);
+  return uint64_t(out) * (full * p.n + std::min<uint64_t>(tail, p.n));
 }
 
 SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl,
@@ -132,50 +165,77 @@ SparsityReport Runtime::select(const Capabilities& caps, const Workload& wl,
   return r;
 }
 
+namespace {
+// Does the layer's cost depend on its mask? Only when the hardware may run it
+// with another pattern than the one it is pruned to: an N:M it does not
+// advertise, or a mask not made for its shared selects.
+bool needs_mask(const Capabilities& caps, const Workload& wl, nm::Pattern pruned_to) {
+  return !pruned_to.dense() && (wl.prune_mode != nm::PruneMode::HwAware || !caps.supports(pruned_to));
+}
+}  // namespace
+
 RunReport Runtime::run(const Workload& workload) {
   RunReport report;
   report.caps = driver_.probe();
-  // Calibration statistics once per layer: the selection and the pruning (Wanda
-  // scores, in every mode) both use them.
-  std::vector<std::vector<float>> mean_sq;
-  for (size_t i = 0; i < workload.layers.size(); ++i)
-    mean_sq.push_back(calibration_mean_sq(workload.layers[i], workload.seed, i, workload.synthetic,
-                                          workload.calibration_tokens));
-  if (workload.sparsity) report.sparsity = select(report.caps, workload, mean_sq);
+  report.timing_only = workload.timing_only;
+  // Calibration statistics once per layer, where something needs them: the
+  // selection and the pruning (Wanda scores, in every mode).
+  std::vector<std::vector<float>> mean_sq(workload.layers.size());
+  auto statistics = [&](size_t i) -> const std::vector<float>& {
+    if (mean_sq[i].empty())
+      mean_sq[i] = calibration_mean_sq(workload.layers[i], workload.seed, i, workload.synthetic,
+                                       workload.calibration_tokens);
+    return mean_sq[i];
+  };
+  if (workload.sparsity) {
+    for (size_t i = 0; i < workload.layers.size(); ++i) statistics(i);
+    report.sparsity = select(report.caps, workload, mean_sq);
+  }
   for (size_t i = 0; i < workload.layers.size(); ++i) {
     LayerSpec layer = workload.layers[i];
-    const LayerTensors tensors = synthesize(layer, workload.seed, i, workload.synthetic);
     if (report.sparsity)
       for (const BlockSelection& b : report.sparsity->blocks)
         if (b.block == layer.block) layer.pattern = b.pattern;
-    const std::vector<float> scores = wanda_scores(tensors.weights, mean_sq[i]);
-    report.layers.push_back(run_layer(report.caps, workload, layer, tensors, scores));
+    if (workload.timing_only && !needs_mask(report.caps, workload, pruned_pattern(report.caps, workload, layer))) {
+      report.layers.push_back(run_layer_timing(report.caps, workload, layer, nullptr));
+      continue;
+    }
+    const LayerTensors tensors = synthesize(layer, workload.seed, i, workload.synthetic);
+    const std::vector<float> scores = wanda_scores(tensors.weights, statistics(i));
+    report.layers.push_back(workload.timing_only ? run_layer_timing(report.caps, workload, layer, &scores)
+                                                 : run_layer(report.caps, workload, layer, tensors, scores));
   }
   return report;
 }
 
-LayerReport Runtime::run_layer(const Capabilities& caps, const Workload& workload, const LayerSpec& layer,
-                               const LayerTensors& tensors, const std::vector<float>& scores) {
-  const int in = layer.in_features, out = layer.out_features, tokens = layer.tokens;
+nm::Pattern pruned_pattern(const Capabilities& caps, const Workload& workload, const LayerSpec& layer) {
+  return workload.prune_to == PruneTarget::Supported ? supported_pattern(caps, layer.pattern) : layer.pattern;
+}
 
+namespace {
+LayerReport layer_report(const Capabilities& caps, const Workload& workload, const LayerSpec& layer) {
   LayerReport r;
   r.name = layer.name;
   r.block = layer.block;
-  r.in_features = in;
-  r.out_features = out;
-  r.tokens = tokens;
+  r.in_features = layer.in_features;
+  r.out_features = layer.out_features;
+  r.tokens = layer.tokens;
   r.requested = layer.pattern;
-  r.pruned_to = workload.prune_to == PruneTarget::Supported ? supported_pattern(caps, layer.pattern) : layer.pattern;
+  r.pruned_to = pruned_pattern(caps, workload, layer);
+  r.out_int8 = workload.outputs == OutputFormat::Int8;
+  return r;
+}
 
-  std::vector<int8_t> w = tensors.weights;
-  std::vector<uint8_t> mask(w.size(), 1);
+// The layer's mask for its pruned_to pattern, with the score figures and kept weights.
+std::vector<uint8_t> prune(const Capabilities& caps, const Workload& workload, const std::vector<float>& scores,
+                           LayerReport& r) {
+  const int in = r.in_features, out = r.out_features;
+  std::vector<uint8_t> mask(scores.size(), 1);
   r.score_total = nm::kept_score(scores.data(), mask);
   r.score_kept = r.score_kept_unconstrained = r.score_total;
   if (!r.pruned_to.dense()) {
     mask = nm::prune_mask(scores.data(), out, in, r.pruned_to, workload.prune_mode, int(caps.cols));
     r.score_kept = nm::kept_score(scores.data(), mask);
-    for (size_t k = 0; k < w.size(); ++k)
-      if (!mask[k]) w[k] = 0;
   }
   if (!r.requested.dense()) {
     const std::vector<uint8_t> free_mask =
@@ -183,47 +243,31 @@ LayerReport Runtime::run_layer(const Capabilities& caps, const Workload& workloa
     r.score_kept_unconstrained = nm::kept_score(scores.data(), free_mask);
   }
   for (uint8_t k : mask) r.kept_weights += k;
+  return mask;
+}
+}  // namespace
+
+LayerReport Runtime::run_layer(const Capabilities& caps, const Workload& workload, const LayerSpec& layer,
+                               const LayerTensors& tensors, const std::vector<float>& scores) {
+  const int in = layer.in_features, out = layer.out_features, tokens = layer.tokens;
+  LayerReport r = layer_report(caps, workload, layer);
+  const std::vector<uint8_t> mask = prune(caps, workload, scores, r);
+  std::vector<int8_t> w = tensors.weights;
+  if (!r.pruned_to.dense())
+    for (size_t k = 0; k < w.size(); ++k)
+      if (!mask[k]) w[k] = 0;
 
   const PackedLayer packed = pack_for_hardware(caps, w.data(), mask, out, in, r.pruned_to);
-  const std::vector<uint8_t>& stream = packed.stream;
   r.executed = packed.executed;
-  r.weight_stream_bytes = stream.size();
+  r.weight_stream_bytes = packed.stream.size();
 
   // int8 outputs: the per-channel records the accelerator requantises with.
-  r.out_int8 = workload.outputs == OutputFormat::Int8;
   std::vector<Requant> requant;
   if (r.out_int8) requant = output_requant(w.data(), tensors.activations.data(), tokens, in, out);
   const std::vector<uint8_t> q_table = encode_requant_table(requant);
-  const uint64_t y_bytes = uint64_t(tokens) * out * (r.out_int8 ? 1 : 4);
-
-  // DRAM layout: weights, activations, outputs, requantisation table, each 64-byte aligned.
-  const uint64_t w_addr = board_.dram_base;
-  const uint64_t x_addr = align_up(w_addr + stream.size(), 64);
-  const uint64_t y_addr = align_up(x_addr + uint64_t(tokens) * in, 64);
-  const uint64_t q_addr = align_up(y_addr + y_bytes, 64);
-  const uint64_t end = q_addr + q_table.size();
-  if (end - board_.dram_base > board_.dram_size)
-    throw DeviceError(fmt::format("layer {} needs {} bytes of DRAM (weights {}, activations {}, outputs {}, "
-                                  "requantisation table {}); the platform has {}",
-                                  layer.name, end - board_.dram_base, stream.size(), uint64_t(tokens) * in, y_bytes,
-                                  q_table.size(), board_.dram_size));
-  hal_.load(w_addr, stream.data(), stream.size());
-  hal_.load(x_addr, tensors.activations.data(), tensors.activations.size());
-  if (r.out_int8) hal_.load(q_addr, q_table.data(), q_table.size());
-
-  LayerJob job;
-  job.tokens = uint32_t(tokens);
-  job.in_features = uint32_t(in);
-  job.out_features = uint32_t(out);
-  job.pattern = r.executed;
-  job.w_addr = w_addr;
-  job.w_bytes = stream.size();
-  job.x_addr = x_addr;
-  job.y_addr = y_addr;
-  job.dense_tiles = packed.format == TileFormat::Dense;
-  job.out_int8 = r.out_int8;
-  job.q_addr = r.out_int8 ? q_addr : 0;
-  r.status = driver_.run(job);
+  uint64_t y_addr = 0;
+  r.status = run_job(layer, r, packed.format, packed.stream.data(), tensors.activations.data(), q_table.data(),
+                     q_table.size(), y_addr);
   if (!r.status.ok()) return r;
 
   const std::vector<int32_t> golden = reference_gemm(tensors.activations.data(), w.data(), tokens, in, out);
@@ -240,6 +284,59 @@ LayerReport Runtime::run_layer(const Capabilities& caps, const Workload& workloa
   }
   r.golden_match = r.mismatches == 0;
   return r;
+}
+
+LayerReport Runtime::run_layer_timing(const Capabilities& caps, const Workload& workload, const LayerSpec& layer,
+                                      const std::vector<float>* scores) {
+  const int in = layer.in_features, out = layer.out_features;
+  LayerReport r = layer_report(caps, workload, layer);
+  r.checked = false;
+  if (scores) {
+    r.executed = executable_pattern(caps, prune(caps, workload, *scores, r), out, in, r.pruned_to);
+  } else {
+    r.scored = false;
+    r.kept_weights = nm_kept_weights(out, in, r.pruned_to);
+    r.executed = r.pruned_to;
+  }
+  const TileFormat format = tile_format(r.executed);
+  r.weight_stream_bytes = MacroShape{caps.submacros, caps.rows, caps.cols}.stream_bytes(out, in, r.executed, format);
+  uint64_t y_addr = 0;
+  r.status = run_job(layer, r, format, nullptr, nullptr, nullptr, r.out_int8 ? uint64_t(out) * 8 : 0, y_addr);
+  return r;
+}
+
+JobStatus Runtime::run_job(const LayerSpec& layer, const LayerReport& r, TileFormat format, const uint8_t* stream,
+                           const int8_t* activations, const uint8_t* q_table, uint64_t q_bytes, uint64_t& y_addr) {
+  const uint64_t tokens = uint64_t(layer.tokens), in = uint64_t(layer.in_features), out = uint64_t(layer.out_features);
+  const uint64_t w_bytes = r.weight_stream_bytes, x_bytes = tokens * in, y_bytes = tokens * out * (r.out_int8 ? 1 : 4);
+  // DRAM layout: weights, activations, outputs, requantisation table, each 64-byte aligned.
+  const uint64_t w_addr = board_.dram_base;
+  const uint64_t x_addr = align_up(w_addr + w_bytes, 64);
+  y_addr = align_up(x_addr + x_bytes, 64);
+  const uint64_t q_addr = align_up(y_addr + y_bytes, 64);
+  const uint64_t end = q_addr + q_bytes;
+  if (end - board_.dram_base > board_.dram_size)
+    throw DeviceError(fmt::format("layer {} needs {} bytes of DRAM (weights {}, activations {}, outputs {}, "
+                                  "requantisation table {}); the platform has {}",
+                                  layer.name, end - board_.dram_base, w_bytes, x_bytes, y_bytes, q_bytes,
+                                  board_.dram_size));
+  if (stream) hal_.load(w_addr, stream, w_bytes);
+  if (activations) hal_.load(x_addr, activations, x_bytes);
+  if (q_table && r.out_int8) hal_.load(q_addr, q_table, q_bytes);
+
+  LayerJob job;
+  job.tokens = uint32_t(tokens);
+  job.in_features = uint32_t(in);
+  job.out_features = uint32_t(out);
+  job.pattern = r.executed;
+  job.w_addr = w_addr;
+  job.w_bytes = w_bytes;
+  job.x_addr = x_addr;
+  job.y_addr = y_addr;
+  job.dense_tiles = format == TileFormat::Dense;
+  job.out_int8 = r.out_int8;
+  job.q_addr = r.out_int8 ? q_addr : 0;
+  return driver_.run(job);
 }
 
 }  // namespace flexcim::fw

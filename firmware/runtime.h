@@ -3,6 +3,15 @@
 // waits, reads the outputs back and compares every element with the golden
 // result it computes on the host from the same pruned int8 weights (requantised
 // to int8 with the same per-channel records as the accelerator, by default).
+//
+// Timing-only (Workload::timing_only): the same N:M selection and the same jobs
+// at the same addresses, without making, pruning, packing, computing or checking
+// tensors. What a job costs depends on the shapes and the executed pattern, not
+// on the values, with two exceptions that do need data, which it then computes:
+// FLOW/OWL selection (Wanda statistics of the synthetic weights) and a layer
+// whose pattern the hardware does not advertise (which denser pattern holds the
+// mask depends on the mask). Kept weights follow from the shape: hardware-aware
+// N:M keeps min(N, group length) per row and group of M inputs.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -36,6 +45,8 @@ struct LayerReport {
   uint64_t weight_stream_bytes = 0;
   bool out_int8 = false;        // Y came back requantised to int8
   JobStatus status;
+  bool scored = true;           // score_* computed (false in timing-only, where no mask is made)
+  bool checked = true;          // outputs compared with the golden model (false in timing-only)
   uint64_t outputs_checked = 0, mismatches = 0;
   bool golden_match = false;
 };
@@ -60,8 +71,10 @@ struct RunReport {
   Capabilities caps;
   std::vector<LayerReport> layers;
   std::optional<SparsityReport> sparsity;
+  bool timing_only = false;
   bool golden_match() const;
   uint64_t outputs_checked() const;
+  bool jobs_ok() const;  // every job ended without an error status
 };
 
 class Runtime {
@@ -79,6 +92,14 @@ class Runtime {
   // scores: Wanda pruning scores [out][in].
   LayerReport run_layer(const Capabilities& caps, const Workload& workload, const LayerSpec& layer,
                         const LayerTensors& tensors, const std::vector<float>& scores);
+  // Timing-only: the layer's job from its shape and pattern (its mask when
+  // `scores` is given: a pattern the hardware does not advertise).
+  LayerReport run_layer_timing(const Capabilities& caps, const Workload& workload, const LayerSpec& layer,
+                               const std::vector<float>* scores);
+  // Lays the layer out in DRAM (weights, activations, outputs, requantisation
+  // table), loads what is given (timing-only gives nothing) and runs its job.
+  JobStatus run_job(const LayerSpec& layer, const LayerReport& r, TileFormat format, const uint8_t* stream,
+                    const int8_t* activations, const uint8_t* q_table, uint64_t q_bytes, uint64_t& y_addr);
 
   Hal& hal_;
   BoardInfo board_;
@@ -97,6 +118,14 @@ struct PackedLayer {
 };
 PackedLayer pack_for_hardware(const Capabilities& caps, const int8_t* weights, const std::vector<uint8_t>& mask,
                               int out, int in, nm::Pattern requested);
+// The pattern pack_for_hardware would execute the mask with, without packing.
+nm::Pattern executable_pattern(const Capabilities& caps, const std::vector<uint8_t>& mask, int out, int in,
+                               nm::Pattern requested);
+// Weights a hardware-aware N:M mask keeps: min(N, group length) per row and group (all for dense).
+uint64_t nm_kept_weights(int out, int in, nm::Pattern p);
+
+// What a layer's weights are pruned to: its pattern, or with PruneTarget::Supported the hardware's own.
+nm::Pattern pruned_pattern(const Capabilities& caps, const Workload& workload, const LayerSpec& layer);
 
 // The sparsest pattern the hardware advertises at least as dense as `requested`:
 // requested itself if advertised, else the sparsest denser one, else dense (P:P).

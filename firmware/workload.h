@@ -62,6 +62,9 @@ struct Workload {
   OutputFormat outputs = OutputFormat::Int8;
   int calibration_tokens = 64;  // synthetic calibration tokens per layer (Wanda statistics)
   std::optional<SparsitySpec> sparsity;
+  // Program the same jobs without making, pruning, packing, computing or checking
+  // tensors (runtime.h says what still needs data).
+  bool timing_only = false;
 };
 
 struct LayerTensors {

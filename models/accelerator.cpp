@@ -23,7 +23,9 @@ Accelerator::Accelerator(sc_module_name name, const Params& params, EnergyCounts
   regs_socket.register_b_transport(this, &Accelerator::b_transport);
   regs_socket.register_transport_dbg(this, &Accelerator::transport_dbg);
 
-  dma_ = std::make_unique<Dma>("dma", p_.dma, p_.clock, energy);
+  Dma::Params dma = p_.dma;
+  dma.timing_only = p_.timing_only;
+  dma_ = std::make_unique<Dma>("dma", dma, p_.clock, energy);
   std::vector<MacroModel*> macro_ptrs;
   for (unsigned k = 0; k < p_.macros; ++k) {
     const std::string name = fmt::format("macro{}", k);
@@ -33,7 +35,7 @@ Accelerator::Accelerator(sc_module_name name, const Params& params, EnergyCounts
       macros_.push_back(std::make_unique<Macro>(name.c_str(), p_.kind, p_.geometry, p_.pipeline, p_.clock, energy));
     macro_ptrs.push_back(macros_.back().get());
   }
-  Sequencer::Params sp{p_.kind, p_.geometry, p_.patterns, p_.dram_base, p_.dram_size};
+  Sequencer::Params sp{p_.kind, p_.geometry, p_.patterns, p_.dram_base, p_.dram_size, p_.timing_only};
   sequencer_ = std::make_unique<Sequencer>("sequencer", sp, *dma_, wbuf_, abuf_, obuf_, macro_ptrs, p_.clock, energy);
 
   // Capability registers describe this instance; the firmware reads, never assumes.

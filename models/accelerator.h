@@ -37,6 +37,7 @@ class Accelerator : public sc_core::sc_module {
     sc_core::sc_time clock = sc_core::sc_time(1, sc_core::SC_NS);
     sc_core::sc_time register_latency = sc_core::SC_ZERO_TIME;
     uint64_t dram_base = 0, dram_size = 0;
+    bool timing_only = false;  // DMA, sequencer and macros move and compute no data (scenario key mode)
   };
 
   // What one job cost, for the platform's statistics.

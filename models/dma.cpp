@@ -8,6 +8,7 @@ using namespace sc_core;
 
 Dma::Dma(sc_module_name name, const Params& params, sc_time clock, EnergyCounts& energy)
     : sc_module(name), socket("socket"), active("active"), params_(params), clock_(clock), energy_(energy),
+      window_(params.outstanding, clock), scratch_(params.timing_only ? params.burst_bytes : 0),
       responses_(this, &Dma::response) {
   SC_HAS_PROCESS(Dma);
   socket.register_nb_transport_bw(this, &Dma::nb_transport_bw);
@@ -19,6 +20,7 @@ Dma::Ticket Dma::read(uint64_t dram_addr, uint8_t* dst, uint64_t bytes) {
 }
 
 Dma::Ticket Dma::write(uint64_t dram_addr, const uint8_t* src, uint64_t bytes) {
+  if (params_.timing_only) return submit(Transfer{0, false, dram_addr, bytes, nullptr, {}});
   return submit(Transfer{0, false, dram_addr, bytes, nullptr, std::vector<uint8_t>(src, src + bytes)});
 }
 
@@ -53,7 +55,7 @@ void Dma::flush() {
   queue_.clear();
   while (executing_ || in_flight_ > 0) sc_core::wait(progress_);
   done_at_.clear();
-  in_flight_at_.clear();
+  window_.clear();
   issued_ = next_ticket_ - 1;
   failed_ = false;
 }
@@ -83,20 +85,51 @@ void Dma::run() {
 
 bool Dma::execute(Transfer& t) {
   if (failed_) return false;  // after an error nothing more goes out until flush()
-  next_issue_ = std::max(next_issue_, sc_time_stamp());
-  if (params_.protocol == Protocol::LooselyTimed) done_at_[t.ticket] = sc_time_stamp();
-  for (uint64_t off = 0; off < t.bytes;) {
-    const uint64_t addr = t.addr + off;
-    const Burst burst{t.read, addr, t.read ? t.dst + off : t.data.data() + off,
-                      std::min(params_.burst_bytes, t.bytes - off)};
-    const bool ok = params_.protocol == Protocol::LooselyTimed ? issue_lt(burst, t.ticket) : issue_at(burst, t.ticket);
-    energy_.add(Action::DmaBurst, 1);
-    if (!ok) return false;
-    off += burst.bytes;
+  const bool lt = params_.protocol == Protocol::LooselyTimed;
+  if (lt) {
+    window_.not_before(sc_time_stamp());
+    done_at_[t.ticket] = sc_time_stamp();
+  } else {
+    next_issue_ = std::max(next_issue_, sc_time_stamp());
+  }
+  if (!(lt && params_.timing_only && execute_train(t))) {
+    for (uint64_t off = 0; off < t.bytes;) {
+      const uint64_t addr = t.addr + off;
+      uint8_t* data = params_.timing_only ? scratch_.data() : t.read ? t.dst + off : t.data.data() + off;
+      const Burst burst{t.read, addr, data, std::min(params_.burst_bytes, t.bytes - off)};
+      const bool ok = lt ? issue_lt(burst, t.ticket) : issue_at(burst, t.ticket);
+      energy_.add(Action::DmaBurst, 1);
+      if (!ok) return false;
+      off += burst.bytes;
+    }
   }
   // LT: the engine is busy issuing until its last request went out; the data
   // arrives while the next transfer is already being issued.
-  if (next_issue_ > sc_time_stamp()) sc_core::wait(next_issue_ - sc_time_stamp());
+  const sc_time next = lt ? window_.next_issue() : next_issue_;
+  if (next > sc_time_stamp()) sc_core::wait(next - sc_time_stamp());
+  return true;
+}
+
+bool Dma::execute_train(const Transfer& t) {
+  BurstTrain train;
+  train.burst_bytes = params_.burst_bytes;
+  train.window = &window_;
+  tlm::tlm_generic_payload trans;
+  trans.set_command(t.read ? tlm::TLM_READ_COMMAND : tlm::TLM_WRITE_COMMAND);
+  trans.set_address(t.addr);
+  trans.set_data_ptr(nullptr);
+  trans.set_data_length(unsigned(t.bytes));
+  trans.set_streaming_width(unsigned(t.bytes));
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  trans.set_extension(&train);
+  sc_time delay = SC_ZERO_TIME;  // the path adds its latency; each burst arrives that long after it issues
+  socket->b_transport(trans, delay);
+  trans.clear_extension(&train);
+  // Not priced (an error found before pricing anything): burst by burst, which
+  // finds the failing burst's address.
+  if (!train.priced) return false;
+  energy_.add(Action::DmaBurst, (t.bytes + params_.burst_bytes - 1) / params_.burst_bytes);
+  done_at_[t.ticket] = std::max(sc_time_stamp(), train.done);
   return true;
 }
 
@@ -112,24 +145,18 @@ void Dma::Burst::fill(tlm::tlm_generic_payload& trans) const {
 }
 
 bool Dma::issue_lt(const Burst& burst, Ticket ticket) {
-  // Free a slot of the in-flight window; completed bursts leave it.
-  while (!in_flight_at_.empty() && in_flight_at_.front() <= next_issue_) in_flight_at_.pop_front();
-  if (in_flight_at_.size() == params_.outstanding) {
-    next_issue_ = std::max(next_issue_, in_flight_at_.front());
-    in_flight_at_.pop_front();
-  }
+  const sc_time issue = window_.issue();
   tlm::tlm_generic_payload& trans = lt_trans_;
   burst.fill(trans);
-  sc_time delay = next_issue_ - sc_time_stamp();
+  sc_time delay = issue - sc_time_stamp();
   socket->b_transport(trans, delay);
   if (trans.is_response_error()) {
     fail(trans.get_address());
     return false;
   }
   const sc_time burst_done = sc_time_stamp() + delay;
-  in_flight_at_.push_back(burst_done);
+  window_.issued(burst_done);  // one burst request per cycle
   done_at_[ticket] = std::max(done_at_[ticket], burst_done);
-  next_issue_ += clock_;  // one burst request per cycle
   return true;
 }
 

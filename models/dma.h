@@ -13,6 +13,11 @@
 //  - approximately timed (DRAMSys): each burst is a BEGIN_REQ that waits for the
 //    target's END_REQ (back-pressure) and completes at its BEGIN_RESP; the
 //    window is the count of bursts between the two.
+//
+// Timing-only (Params::timing_only): no data moves. On the LT path a transfer
+// is one transaction carrying a burst train (burst_train.h) that the target
+// prices burst by burst; the times and counts are the burst-by-burst ones. On
+// the AT path bursts go out one by one as in functional runs, without data.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -24,6 +29,7 @@
 #include <tlm_utils/peq_with_cb_and_phase.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "burst_train.h"
 #include "energy.h"
 #include "payload_pool.h"
 
@@ -36,6 +42,7 @@ class Dma : public sc_core::sc_module {
     uint64_t burst_bytes = 256;
     unsigned outstanding = 8;
     Protocol protocol = Protocol::LooselyTimed;
+    bool timing_only = false;  // move no data; LT: price whole transfers as burst trains where the target can
   };
   using Ticket = uint64_t;
 
@@ -75,6 +82,8 @@ class Dma : public sc_core::sc_module {
   void run();
   // Issues the transfer's bursts; false on a bus error.
   bool execute(Transfer& t);
+  // LT, timing-only: the whole transfer as one burst train; false when the target did not price it.
+  bool execute_train(const Transfer& t);
   bool issue_lt(const Burst& burst, Ticket ticket);
   bool issue_at(const Burst& burst, Ticket ticket);
   void fail(uint64_t address);
@@ -90,7 +99,7 @@ class Dma : public sc_core::sc_module {
   std::deque<Transfer> queue_;
   Ticket next_ticket_ = 1, issued_ = 0;
   bool executing_ = false;
-  sc_core::sc_time next_issue_;                 // absolute time the next burst may issue
+  sc_core::sc_time next_issue_;                 // AT: absolute time the next burst may issue
   bool failed_ = false;
   uint64_t error_address_ = 0;
   sc_core::sc_event queued_, progress_;         // progress: a transfer issued or a burst completed
@@ -98,7 +107,8 @@ class Dma : public sc_core::sc_module {
   // LT: completion times, known when a burst is issued.
   tlm::tlm_generic_payload lt_trans_;
   std::map<Ticket, sc_core::sc_time> done_at_;  // issued transfers not yet waited for
-  std::deque<sc_core::sc_time> in_flight_at_;   // completion times of bursts in flight
+  BurstWindow window_;                          // bursts in flight; when the next one may issue
+  std::vector<uint8_t> scratch_;                // timing-only: where burst data goes (outlives AT bursts)
 
   // AT: bursts between BEGIN_REQ and BEGIN_RESP, per transfer.
   PayloadPool pool_;

@@ -2,7 +2,9 @@
 // and a data bandwidth shared by all initiators. Back-to-back bursts pipeline:
 // each burst occupies the data bus for bytes / bandwidth and completes
 // `latency` later. Fast, for sweeps; its latency and bandwidth can be fitted to
-// a DRAMSys configuration (scenarios/dram/calibration.yaml).
+// a DRAMSys configuration (scenarios/dram/calibration.yaml). A burst train
+// (burst_train.h, timing-only runs) is priced burst by burst the same way,
+// without data.
 #pragma once
 #include <systemc>
 #include <tlm>
@@ -30,10 +32,15 @@ class Dram : public sc_core::sc_module {
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   unsigned transport_dbg(tlm::tlm_generic_payload& trans);
+  // The data bus: a burst holding it for `transfer` arrives at `arrival`; returns its completion time.
+  sc_core::sc_time burst(sc_core::sc_time arrival, sc_core::sc_time transfer);
+  sc_core::sc_time transfer_time(uint64_t bytes) const;
+  void price_train(tlm::tlm_generic_payload& trans, struct BurstTrain& train, const sc_core::sc_time& delay);
 
   Params params_;
   EnergyCounts& energy_;
   MemoryStorage storage_;
+  sc_core::sc_time latency_;
   sc_core::sc_time bus_free_at_;  // when the data bus can take the next burst
 };
 

@@ -75,17 +75,23 @@ void Macro::run() {
     busy.write(true);
     const Tile tile = tile_;
 
-    // Weight write: one column of every row and sub-macro per cycle.
-    wait(clock_ * double(tile.write_cycles));
-    metadata_error_ = !write_cells(tile);
+    // Whole cycles times the clock's integer ticks: exact, however the wait is split.
+    const uint64_t done = tile_timing(tile.write_cycles, tile.tokens, tile.issue_interval, pipeline_latency()).busy;
     uint64_t cycles = tile.write_cycles;
-    if (!metadata_error_) {
-      compute(tile);
+    if (tile.timing_only) {  // nothing to write or compute: the tile's cycles in one step
       count_tile_actions(energy_, kind_, g_, tile.dense_record, tile.tokens);
-      const uint64_t busy =
-          tile_timing(tile.write_cycles, tile.tokens, tile.issue_interval, pipeline_latency()).busy;
-      wait(clock_ * double(busy - cycles));
-      cycles = busy;
+      wait(clock_ * double(done));
+      cycles = done;
+    } else {
+      // Weight write: one column of every row and sub-macro per cycle.
+      wait(clock_ * double(tile.write_cycles));
+      metadata_error_ = !write_cells(tile);
+      if (!metadata_error_) {
+        compute(tile);
+        count_tile_actions(energy_, kind_, g_, tile.dense_record, tile.tokens);
+        wait(clock_ * double(done - cycles));
+        cycles = done;
+      }
     }
     busy_cycles_ += cycles;
     busy.write(false);

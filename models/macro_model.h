@@ -32,6 +32,7 @@ class MacroModel : public sc_core::sc_module {
     uint64_t write_cycles = 0;        // charged by the sequencer: buffer port bound
     uint64_t issue_interval = 1;      // cycles between tokens: buffer port bound
     uint64_t record_offset = 0;       // byte offset of the record in the weight stream (for errors)
+    bool timing_only = false;         // write no cells, compute no outputs: the same cycles and actions
   };
 
   sc_core::sc_signal<bool> busy;

@@ -59,6 +59,7 @@ class Sequencer : public sc_core::sc_module {
     MacroGeometry geometry;
     uint32_t patterns = 0;   // CAP_PATTERNS bits
     uint64_t dram_base = 0, dram_size = 0;
+    bool timing_only = false;  // move and compute no data: the same cycles and actions
   };
 
   sc_core::sc_signal<unsigned> state;

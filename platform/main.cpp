@@ -6,6 +6,7 @@
 //   flexcim report DIR                      report.md + plots (scripts/report)
 //   flexcim --version
 //   flexcim compare SCENARIO [--set ...] [--out DIR]   FlexCiM vs baselines
+//   flexcim bench [--out DIR] [--points N] [--set ...]   simulation speed (bench.json)
 //   flexcim generate|flow|eval|pareto [MODEL] ..., tokenize TEXT   the real model (llama2.c format)
 // Exit status: 0 success, 1 the run failed (error status, golden mismatch),
 // 2 bad input (command line, scenario, model file).
@@ -26,6 +27,7 @@
 #include "regmap.h"
 #include "scenario.h"
 #include "simulation.h"
+#include "speed.h"
 #include "sweep.h"
 #include "version.h"
 
@@ -43,6 +45,7 @@ struct RunArgs {
   double power_window_ns = 100;
   bool quiet = false;
   std::string firmware;  // a plug-in (flexcim_plugin.h) instead of the built-in runner
+  bool timing_only = false;
 };
 
 void add_scenario_options(CLI::App* cmd, RunArgs& args) {
@@ -50,8 +53,16 @@ void add_scenario_options(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("--set", args.sets, "Override a scenario value: key.path=value (repeatable)");
 }
 
+// A run's outcome: the golden check, or in timing-only mode the jobs' status.
+bool run_ok(const flexcim::Json& stats) {
+  const flexcim::Json& check = stats["check"];
+  return check.contains("mode") ? check["jobs_ok"].get<bool>() : check["golden_match"].get<bool>();
+}
+
 int run_command(const RunArgs& args) {
-  const flexcim::Scenario scenario = flexcim::load_scenario(args.scenario, args.sets);
+  std::vector<std::string> sets = args.sets;
+  if (args.timing_only) sets.push_back("mode=timing-only");
+  const flexcim::Scenario scenario = flexcim::load_scenario(args.scenario, sets);
   flexcim::SimulationOptions options;
   options.out_dir = args.out.empty() ? "out/" + scenario.name : args.out;
   options.vcd = args.vcd;
@@ -69,7 +80,7 @@ int run_command(const RunArgs& args) {
   std::cout << flexcim::summarize(stats);
   std::cout << "  wrote " << options.out_dir << "/stats.json, config.yaml" << (args.vcd ? ", trace.vcd" : "")
             << (args.timeline ? ", timeline.json" : "") << "\n";
-  return stats["check"]["golden_match"].get<bool>() ? 0 : kFailed;
+  return run_ok(stats) ? 0 : kFailed;
 }
 
 }  // namespace
@@ -94,6 +105,8 @@ int sc_main(int argc, char* argv[]) {
                 "and DRAM bandwidth counters)");
   run->add_option("--firmware", run_args.firmware,
                   "Run this firmware plug-in (a shared library, flexcim_plugin.h) instead of the built-in workload runner");
+  run->add_flag("--timing-only", run_args.timing_only,
+                "Same jobs, cycles, counts and energy without making, computing or checking tensors (mode: timing-only)");
 
   CLI::App* regs = app.add_subcommand("regs", "Print the register map");
 
@@ -143,6 +156,15 @@ int sc_main(int argc, char* argv[]) {
       ->required()
       ->check(CLI::ExistingDirectory);
 
+  flexcim::SpeedOptions bench_args;
+  CLI::App* bench = app.add_subcommand(
+      "bench", "Measure simulation speed side by side: timing-only vs functional, against a native int8 GEMM, 32 "
+               "blocks, design points; write DIR/bench.json");
+  bench->add_option("--out", bench_args.out_dir, "Output directory (default out/bench)");
+  bench->add_option("--points", bench_args.points, "Timing-only design points to run (default 1000)")
+      ->check(CLI::Range(1, 100000));
+  bench->add_option("--set", bench_args.sets, "Override a value in every run: key.path=value (repeatable)");
+
   // The model commands (generate, tokenize, flow, eval) run from their callbacks during parse.
   flexcim::add_llm_commands(
       app, [] { return flexcim::probe_patterns(flexcim::load_scenario(flexcim::default_scenario_path())); },
@@ -170,6 +192,12 @@ int sc_main(int argc, char* argv[]) {
 
   try {
     if (*run) return run_command(run_args);
+    if (*bench) {
+      const flexcim::Json result = flexcim::bench_speed(bench_args);
+      std::cout << flexcim::summarize_speed(result);
+      std::cout << "  wrote " << bench_args.out_dir << "/bench.json and points.csv\n";
+      return 0;
+    }
     if (*regs) {
       flexcim::regs::print(std::cout);
       return 0;

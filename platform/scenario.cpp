@@ -444,7 +444,13 @@ Scenario read_scenario(const Config& cfg) {
   pp.accelerator.dram_size = pp.dram.size_bytes;
   pp.energy_table = cfg.get_path("platform.energy_table");
 
+  sc.timing_only = cfg.get_choice("mode", {"functional", "timing-only"}) == "timing-only";
+  if (sc.timing_only && pp.accelerator.macro_model == MacroModelKind::Rtl)
+    cfg.fail("mode", "timing-only computes nothing, so it cannot run the RTL macros (platform.accelerator.macro_model: tlm)");
+  pp.accelerator.timing_only = sc.timing_only;
+
   read_workload(cfg, sc, pp.accelerator);
+  sc.workload.timing_only = sc.timing_only;
 
   // An effective configuration flexcim wrote keeps the origin it records; the
   // overrides given now come after those it was made with.

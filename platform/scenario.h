@@ -58,6 +58,7 @@ struct ScenarioOrigin {
 
 struct Scenario {
   std::string name;
+  bool timing_only = false;  // mode: timing-only
   PlatformParams platform;
   std::string platform_config;  // the effective `platform:` section as YAML (what cost-model caches are keyed by)
   fw::Workload workload;

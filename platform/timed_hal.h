@@ -8,7 +8,7 @@
 
 #include "hal.h"
 
-namespace flexcim::bench {
+namespace flexcim {
 
 class TimedHal : public fw::Hal {
  public:
@@ -43,4 +43,4 @@ class TimedHal : public fw::Hal {
   std::chrono::steady_clock::duration in_models_{};
 };
 
-}  // namespace flexcim::bench
+}  // namespace flexcim

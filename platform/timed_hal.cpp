@@ -1,6 +1,6 @@
 #include "timed_hal.h"
 
-namespace flexcim::bench {
+namespace flexcim {
 
 uint32_t TimedHal::read32(uint64_t address) {
   Stopwatch watch(in_models_);
@@ -26,4 +26,4 @@ void TimedHal::delay_ns(double ns) {
   hal_.delay_ns(ns);
 }
 
-}  // namespace flexcim::bench
+}  // namespace flexcim
