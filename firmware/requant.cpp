@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "parallel.h"
+
 namespace flexcim::fw {
 
 namespace {
@@ -66,13 +68,15 @@ std::vector<Requant> output_requant(const int8_t* w, const int8_t* x, int tokens
   for (int t = 0; t < tokens; ++t)
     for (int j = 0; j < in; ++j) mean_sq[j] += double(x[size_t(t) * in + j]) * x[size_t(t) * in + j] / tokens;
   std::vector<Requant> q(out);
-  for (int o = 0; o < out; ++o) {
-    double var = 0;
-    const int8_t* row = w + size_t(o) * in;
-    for (int j = 0; j < in; ++j) var += double(row[j]) * row[j] * mean_sq[j];
-    // A channel that can only be 0 gets the identity.
-    q[o] = var > 0 ? requant_for_scale(127.0 / (kSigmas * std::sqrt(var))) : Requant{1, 0};
-  }
+  parallel_for(size_t(out), 64, [&](size_t lo, size_t hi) {
+    for (size_t o = lo; o < hi; ++o) {
+      double var = 0;
+      const int8_t* row = w + o * in;
+      for (int j = 0; j < in; ++j) var += double(row[j]) * row[j] * mean_sq[j];
+      // A channel that can only be 0 gets the identity.
+      q[o] = var > 0 ? requant_for_scale(127.0 / (kSigmas * std::sqrt(var))) : Requant{1, 0};
+    }
+  });
   return q;
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "parallel.h"
 #include "requant.h"
 
 namespace flexcim::fw {
@@ -19,7 +20,10 @@ std::vector<float> wanda_scores(const std::vector<int8_t>& w, const std::vector<
   std::vector<float> norm(in);
   for (size_t j = 0; j < in; ++j) norm[j] = std::sqrt(mean_sq[j]);
   std::vector<float> s(w.size());
-  for (size_t i = 0; i < w.size(); ++i) s[i] = float(std::abs(int(w[i]))) * norm[i % in];
+  parallel_for(w.size() / in, 64, [&](size_t lo, size_t hi) {
+    for (size_t o = lo; o < hi; ++o)
+      for (size_t j = 0; j < in; ++j) s[o * in + j] = float(std::abs(int(w[o * in + j]))) * norm[j];
+  });
   return s;
 }
 
@@ -52,14 +56,16 @@ uint64_t RunReport::outputs_checked() const {
 
 std::vector<int32_t> reference_gemm(const int8_t* x, const int8_t* w, int tokens, int in, int out) {
   std::vector<int32_t> y(size_t(tokens) * out);
-  for (int t = 0; t < tokens; ++t)
-    for (int o = 0; o < out; ++o) {
-      const int8_t* xr = x + size_t(t) * in;
-      const int8_t* wr = w + size_t(o) * in;
-      int32_t acc = 0;
-      for (int j = 0; j < in; ++j) acc += int32_t(xr[j]) * int32_t(wr[j]);
-      y[size_t(t) * out + o] = acc;
-    }
+  parallel_for(size_t(out), 64, [&](size_t lo, size_t hi) {
+    for (int t = 0; t < tokens; ++t)
+      for (size_t o = lo; o < hi; ++o) {
+        const int8_t* xr = x + size_t(t) * in;
+        const int8_t* wr = w + o * in;
+        int32_t acc = 0;
+        for (int j = 0; j < in; ++j) acc += int32_t(xr[j]) * int32_t(wr[j]);
+        y[size_t(t) * out + o] = acc;
+      }
+  });
   return y;
 }
 
@@ -230,10 +236,12 @@ LayerReport layer_report(const Capabilities& caps, const Workload& workload, con
 std::vector<uint8_t> prune(const Capabilities& caps, const Workload& workload, const std::vector<float>& scores,
                            LayerReport& r) {
   const int in = r.in_features, out = r.out_features;
-  std::vector<uint8_t> mask(scores.size(), 1);
-  r.score_total = nm::kept_score(scores.data(), mask);
+  std::vector<uint8_t> mask;
+  r.score_total = nm::score_sum(scores.data(), scores.size());
   r.score_kept = r.score_kept_unconstrained = r.score_total;
-  if (!r.pruned_to.dense()) {
+  if (r.pruned_to.dense()) {
+    mask.assign(scores.size(), 1);
+  } else {
     mask = nm::prune_mask(scores.data(), out, in, r.pruned_to, workload.prune_mode, int(caps.cols));
     r.score_kept = nm::kept_score(scores.data(), mask);
   }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "parallel.h"
+
 namespace flexcim::fw {
 
 namespace {
@@ -57,18 +59,21 @@ std::vector<uint8_t> pack_dense(const int8_t* weights, const std::vector<uint8_t
   const uint64_t tile_inputs = uint64_t(R) * P, record = s.record_bytes(TileFormat::Dense);
   const uint64_t in_tiles = ceil_div(in, tile_inputs), out_tiles = ceil_div(out, C);
   std::vector<uint8_t> stream(out_tiles * in_tiles * record, 0);
-  for (uint64_t ot = 0; ot < out_tiles; ++ot)
-    for (uint64_t kt = 0; kt < in_tiles; ++kt) {
-      uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
-      for (uint64_t rj = 0; rj < tile_inputs; ++rj) {
-        const uint64_t col = kt * tile_inputs + rj;
-        if (col >= uint64_t(in)) break;
+  parallel_for(out_tiles, 4, [&](uint64_t ot_lo, uint64_t ot_hi) {
+    for (uint64_t ot = ot_lo; ot < ot_hi; ++ot)
+      for (uint64_t kt = 0; kt < in_tiles; ++kt) {
+        uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
+        // Channel by channel: each reads its row of W in order.
         for (unsigned c = 0; c < C && ot * C + c < uint64_t(out); ++c) {
-          const uint64_t k = (ot * C + c) * in + col;
-          if (mask[k]) rec[rj * C + c] = uint8_t(weights[k]);
+          const uint64_t row = (ot * C + c) * in;
+          const uint64_t cols = std::min<uint64_t>(tile_inputs, uint64_t(in) - kt * tile_inputs);
+          for (uint64_t rj = 0; rj < cols; ++rj) {
+            const uint64_t k = row + kt * tile_inputs + rj;
+            if (mask[k]) rec[rj * C + c] = uint8_t(weights[k]);
+          }
         }
       }
-    }
+  });
   return stream;
 }
 
@@ -111,33 +116,35 @@ std::vector<uint8_t> pack_weights(const int8_t* weights, const std::vector<uint8
   const RecordLayout layout(s);
 
   std::vector<uint8_t> stream(out_tiles * in_tiles * record, 0);
-  for (uint64_t ot = 0; ot < out_tiles; ++ot) {
-    for (uint64_t kt = 0; kt < in_tiles; ++kt) {
-      uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
-      for (unsigned r = 0; r < R; ++r) {
-        for (unsigned gl = 0; gl < groups_per_row; ++gl) {
-          const uint64_t g = (kt * tile_inputs + uint64_t(r) * P * m / n) / m + gl;  // global group
-          for (unsigned slot = 0; slot < n; ++slot) {
-            // Sub-macro j takes bus group j (level 2 straight through), which carries group j / n.
-            const unsigned j = gl * n + slot;
-            const int pair = g < uint64_t(plan.groups) ? plan.pair[(ot * plan.groups + g) * n + slot] : -1;
-            rec[layout.select + r * P + j] = uint8_t((pair < 0 ? 0 : pair) | (j << 2));
-            if (pair < 0) continue;
-            for (unsigned c = 0; c < C; ++c) {
-              const uint64_t o = ot * C + c;
-              if (o >= uint64_t(out)) break;
-              const int e = plan.element[(o * plan.groups + g) * n + slot];
-              if (e < 0) continue;
-              const uint64_t col = g * m + 2 * pair + e;
-              const uint64_t cell = (uint64_t(r) * P + j) * C + c;
-              rec[layout.weight + cell] = uint8_t(weights[o * in + col]);
-              rec[layout.meta + cell / 8] |= uint8_t(e << (cell % 8));
+  parallel_for(out_tiles, 4, [&](uint64_t ot_lo, uint64_t ot_hi) {
+    for (uint64_t ot = ot_lo; ot < ot_hi; ++ot) {
+      for (uint64_t kt = 0; kt < in_tiles; ++kt) {
+        uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
+        for (unsigned r = 0; r < R; ++r) {
+          for (unsigned gl = 0; gl < groups_per_row; ++gl) {
+            const uint64_t g = (kt * tile_inputs + uint64_t(r) * P * m / n) / m + gl;  // global group
+            for (unsigned slot = 0; slot < n; ++slot) {
+              // Sub-macro j takes bus group j (level 2 straight through), which carries group j / n.
+              const unsigned j = gl * n + slot;
+              const int pair = g < uint64_t(plan.groups) ? plan.pair[(ot * plan.groups + g) * n + slot] : -1;
+              rec[layout.select + r * P + j] = uint8_t((pair < 0 ? 0 : pair) | (j << 2));
+              if (pair < 0) continue;
+              for (unsigned c = 0; c < C; ++c) {
+                const uint64_t o = ot * C + c;
+                if (o >= uint64_t(out)) break;
+                const int e = plan.element[(o * plan.groups + g) * n + slot];
+                if (e < 0) continue;
+                const uint64_t col = g * m + 2 * pair + e;
+                const uint64_t cell = (uint64_t(r) * P + j) * C + c;
+                rec[layout.weight + cell] = uint8_t(weights[o * in + col]);
+                rec[layout.meta + cell / 8] |= uint8_t(e << (cell % 8));
+              }
             }
           }
         }
       }
     }
-  }
+  });
   return stream;
 }
 

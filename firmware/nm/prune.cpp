@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "parallel.h"
+
 namespace flexcim::nm {
 namespace {
 
@@ -34,30 +36,37 @@ void check_pairs(const char* where, Pattern p, int col_block) {
     throw std::invalid_argument(fmt::format("{}: col_block {} must be >= 1", where, col_block));
 }
 
+// Rows (or row blocks) per thread worth starting one for.
+constexpr size_t kGrain = 64;
+
 void check_scores(const float* scores, const Shape& s) {
   if (scores == nullptr) throw std::invalid_argument("prune_mask: scores is null");
-  for (int o = 0; o < s.out; ++o)
-    for (int i = 0; i < s.in; ++i) {
-      const float v = scores[s.at(o, i)];
-      if (!(v >= 0) || !std::isfinite(v))
-        throw std::invalid_argument(fmt::format(
-            "prune_mask: score[{}][{}] = {} but scores must be finite and >= 0", o, i, v));
-    }
+  fw::parallel_for(size_t(s.out), kGrain, [&](size_t lo, size_t hi) {
+    for (int o = int(lo); o < int(hi); ++o)
+      for (int i = 0; i < s.in; ++i) {
+        const float v = scores[s.at(o, i)];
+        if (!(v >= 0) || !std::isfinite(v))
+          throw std::invalid_argument(fmt::format(
+              "prune_mask: score[{}][{}] = {} but scores must be finite and >= 0", o, i, v));
+      }
+  });
 }
 
 void prune_unconstrained(const float* scores, const Shape& s, int n, std::vector<uint8_t>& mask) {
-  for (int o = 0; o < s.out; ++o)
-    for (int g = 0; g < s.groups(); ++g) {
-      const int begin = s.group_begin(g), end = s.group_end(g);
-      // n rounds of "take the best not yet kept": groups are small (m <= 64), and
-      // scanning upwards with a strict > makes the lower input index win ties.
-      for (int k = 0; k < std::min(n, end - begin); ++k) {
-        int pick = -1;
-        for (int i = begin; i < end; ++i)
-          if (!mask[s.at(o, i)] && (pick < 0 || scores[s.at(o, i)] > scores[s.at(o, pick)])) pick = i;
-        mask[s.at(o, pick)] = 1;
+  fw::parallel_for(size_t(s.out), kGrain, [&](size_t lo, size_t hi) {
+    for (int o = int(lo); o < int(hi); ++o)
+      for (int g = 0; g < s.groups(); ++g) {
+        const int begin = s.group_begin(g), end = s.group_end(g);
+        // n rounds of "take the best not yet kept": groups are small (m <= 64), and
+        // scanning upwards with a strict > makes the lower input index win ties.
+        for (int k = 0; k < std::min(n, end - begin); ++k) {
+          int pick = -1;
+          for (int i = begin; i < end; ++i)
+            if (!mask[s.at(o, i)] && (pick < 0 || scores[s.at(o, i)] > scores[s.at(o, pick)])) pick = i;
+          mask[s.at(o, pick)] = 1;
+        }
       }
-    }
+  });
 }
 
 // One (row block, group) of the hardware-aware pruner: exact knapsack over pairs, each
@@ -122,10 +131,25 @@ std::vector<uint8_t> prune_mask(const float* scores, int out, int in, Pattern p,
     return mask;
   }
   check_pairs("prune_mask", p, col_block);
-  for (int lo = 0; lo < out; lo += col_block)
-    for (int g = 0; g < s.groups(); ++g)
-      prune_block_group(scores, s, p.n, lo, std::min(out, lo + col_block), g, mask);
+  const int blocks = (out + col_block - 1) / col_block;
+  fw::parallel_for(size_t(blocks), 1, [&](size_t b_lo, size_t b_hi) {
+    for (int lo = int(b_lo) * col_block; lo < std::min(out, int(b_hi) * col_block); lo += col_block)
+      for (int g = 0; g < s.groups(); ++g) prune_block_group(scores, s, p.n, lo, std::min(out, lo + col_block), g, mask);
+  });
   return mask;
+}
+
+double score_sum(const float* scores, size_t n) {
+  // The lanes of kept_score with every weight kept: adding +0.0 for a pruned
+  // weight changes no sum of scores >= 0, so both give identical bits.
+  std::array<double, 8> part{};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (size_t k = 0; k < 8; ++k) part[k] += double(scores[i + k]);
+  double sum = 0;
+  for (; i < n; ++i) sum += double(scores[i]);
+  for (double p : part) sum += p;
+  return sum;
 }
 
 double kept_score(const float* scores, const std::vector<uint8_t>& mask) {
@@ -159,46 +183,48 @@ SlotPlan plan_slots(const std::vector<uint8_t>& mask, int out, int in, Pattern p
   plan.element.assign(static_cast<size_t>(out) * plan.groups * n, -1);
 
   const auto kept = [&](int o, int input) { return input < in && mask[s.at(o, input)] != 0; };
-  std::vector<int> need(pairs);
-  for (int b = 0; b < plan.blocks; ++b) {
-    const int lo = b * col_block, hi = std::min(out, lo + col_block);
-    for (int g = 0; g < plan.groups; ++g) {
-      const int base = s.group_begin(g);
-      const auto where = [&] {
-        return fmt::format("pattern {} not executable at row block {} (rows {}-{}), group {} (inputs {}-{})",
-                           p.str(), b, lo, hi - 1, g, base, s.group_end(g) - 1);
-      };
-      std::fill(need.begin(), need.end(), 0);
-      for (int o = lo; o < hi; ++o) {
-        int row_kept = 0;
-        for (int k = 0; k < pairs; ++k) {
-          const int c = kept(o, base + 2 * k) + kept(o, base + 2 * k + 1);
-          row_kept += c;
-          need[k] = std::max(need[k], c);
-        }
-        if (row_kept > n)
-          throw NotExecutable(fmt::format("{}: row {} keeps {} weights, more than N = {}", where(), o, row_kept, n));
-      }
-      const int slots = std::accumulate(need.begin(), need.end(), 0);
-      if (slots > n)
-        throw NotExecutable(fmt::format(
-            "{}: the rows together use {} pair slots (a pair counts twice when a row keeps both elements), more than N = {}",
-            where(), slots, n));
-      // Slots in pair order; rows use a pair's kept elements in order across its slots.
-      int slot = 0;
-      for (int k = 0; k < pairs; ++k) {
-        for (int c = 0; c < need[k]; ++c)
-          plan.pair[(static_cast<size_t>(b) * plan.groups + g) * n + slot + c] = static_cast<int8_t>(k);
+  fw::parallel_for(size_t(plan.blocks), 1, [&](size_t b_lo, size_t b_hi) {
+    std::vector<int> need(pairs);
+    for (int b = int(b_lo); b < int(b_hi); ++b) {
+      const int lo = b * col_block, hi = std::min(out, lo + col_block);
+      for (int g = 0; g < plan.groups; ++g) {
+        const int base = s.group_begin(g);
+        const auto where = [&] {
+          return fmt::format("pattern {} not executable at row block {} (rows {}-{}), group {} (inputs {}-{})",
+                             p.str(), b, lo, hi - 1, g, base, s.group_end(g) - 1);
+        };
+        std::fill(need.begin(), need.end(), 0);
         for (int o = lo; o < hi; ++o) {
-          int8_t* row_slots = &plan.element[(static_cast<size_t>(o) * plan.groups + g) * n + slot];
-          int used = 0;
-          for (int e = 0; e < 2; ++e)
-            if (kept(o, base + 2 * k + e)) row_slots[used++] = static_cast<int8_t>(e);
+          int row_kept = 0;
+          for (int k = 0; k < pairs; ++k) {
+            const int c = kept(o, base + 2 * k) + kept(o, base + 2 * k + 1);
+            row_kept += c;
+            need[k] = std::max(need[k], c);
+          }
+          if (row_kept > n)
+            throw NotExecutable(fmt::format("{}: row {} keeps {} weights, more than N = {}", where(), o, row_kept, n));
         }
-        slot += need[k];
+        const int slots = std::accumulate(need.begin(), need.end(), 0);
+        if (slots > n)
+          throw NotExecutable(fmt::format(
+              "{}: the rows together use {} pair slots (a pair counts twice when a row keeps both elements), more than N = {}",
+              where(), slots, n));
+        // Slots in pair order; rows use a pair's kept elements in order across its slots.
+        int slot = 0;
+        for (int k = 0; k < pairs; ++k) {
+          for (int c = 0; c < need[k]; ++c)
+            plan.pair[(static_cast<size_t>(b) * plan.groups + g) * n + slot + c] = static_cast<int8_t>(k);
+          for (int o = lo; o < hi; ++o) {
+            int8_t* row_slots = &plan.element[(static_cast<size_t>(o) * plan.groups + g) * n + slot];
+            int used = 0;
+            for (int e = 0; e < 2; ++e)
+              if (kept(o, base + 2 * k + e)) row_slots[used++] = static_cast<int8_t>(e);
+          }
+          slot += need[k];
+        }
       }
     }
-  }
+  });
   return plan;
 }
 

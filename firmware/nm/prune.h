@@ -39,6 +39,8 @@ std::vector<uint8_t> prune_mask(const float* scores, int out, int in, Pattern p,
 
 // Sum of the kept scores (scores has mask.size() entries).
 double kept_score(const float* scores, const std::vector<uint8_t>& mask);
+// Sum of all n scores: kept_score with every weight kept, bit for bit, without a mask.
+double score_sum(const float* scores, size_t n);
 
 // The shared-select structure: for every (block of col_block rows, group) the N pair slots,
 // and per (row, group, slot) which element of the slot's pair that row uses.
