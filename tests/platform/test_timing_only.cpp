@@ -4,7 +4,7 @@
 // component, MACs, kept weights, executed patterns, the N:M selection), except
 // what needs the tensors timing-only does not make: the check section, each
 // layer's golden_match and outputs_checked, and the score figures of layers
-// whose mask it did not need. Every shipped scenario (the LLaMA-2-7B ones
+// whose mask it did not need; and the configuration records the mode override. Every shipped scenario (the LLaMA-2-7B ones
 // reduced to one block, README "Speed"; label timing-only-full runs them
 // whole) and every supported pattern on all three architectures, on shapes
 // that are no multiple of the tile and with token chunks.
@@ -55,6 +55,11 @@ void expect_same_figures(const std::string& scenario, const std::vector<std::str
       if (!tl.contains(key)) fl.erase(key);
   }
   if (!t["totals"].contains("score_loss")) f["totals"].erase("score_loss");
+  // The configuration it records names the flag as an override.
+  json& overrides = t["configuration"]["overrides"];
+  ASSERT_FALSE(overrides.empty());
+  EXPECT_EQ(overrides.back(), "mode=timing-only");
+  overrides.erase(overrides.size() - 1);
   // Everything that is left must be identical, numbers to the last bit.
   EXPECT_EQ(f, t) << "functional:\n" << f.dump(1) << "\ntiming-only:\n" << t.dump(1);
 }
