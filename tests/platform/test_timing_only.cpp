@@ -7,7 +7,7 @@
 // whose mask it did not need; and the configuration records the mode override. Every shipped scenario (the LLaMA-2-7B ones
 // reduced to one block, README "Speed"; label timing-only-full runs them
 // whole) and every supported pattern on all three architectures, on shapes
-// that are no multiple of the tile and with token chunks.
+// that are no multiple of the tile and with token chunks; one with DRAMSys.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -115,6 +115,15 @@ TEST_P(TimingOnlyPattern, Baselines) {
   expect_same_figures(path, {"platform.accelerator.architecture=dense-dcim"});
   expect_same_figures(path, {"platform.accelerator.architecture=fixed-nm"});
   expect_same_figures(path, {"platform.accelerator.architecture=fixed-nm", "workload.prune_to=supported"});
+}
+
+// With DRAMSys as the DRAM the DMA takes its AT path: timing-only sends the
+// bursts one by one (no trains) and must still give the functional figures.
+TEST(TimingOnly, DramSysDdr4) {
+  TempDir dir;
+  expect_same_figures(pattern_scenario(dir, "2:4"),
+                      {"platform.dram.model=dramsys", "platform.dram.dramsys.config=ddr4-2400-x64",
+                       "platform.accelerator.buffers.activation.bytes=4096"});
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPattern, TimingOnlyPattern,
