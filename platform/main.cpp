@@ -70,6 +70,9 @@ int run_command(const RunArgs& args) {
   options.power_window_ns = args.power_window_ns;
   options.progress = !args.quiet;
   if (!args.firmware.empty()) {
+    // A plug-in is its own firmware: it computes what it computes, there is no mode to choose.
+    if (scenario.timing_only)
+      throw flexcim::PluginError("--firmware runs a plug-in; mode: timing-only applies to the built-in runner only");
     const flexcim::FirmwarePlugin plugin(args.firmware);  // load errors are bad input, before elaboration
     const flexcim::Json stats = flexcim::simulate_plugin(scenario, plugin, options.out_dir, options.vcd);
     std::cout << flexcim::summarize_plugin(stats);

@@ -94,6 +94,13 @@ TEST(FirmwarePlugin, OtherAbiVersionIsBadInput) {
                         {PLUGIN_OLD_ABI, "firmware ABI version 999", "this flexcim runs version 1"});
 }
 
+TEST(FirmwarePlugin, TimingOnlyIsRefusedForAPlugIn) {
+  TempDir dir;
+  expect_one_error_line(run_plugin(dir, PLUGIN_HELLO, "out", {"mode=timing-only"}),
+                        {"--firmware runs a plug-in", "timing-only applies to the built-in runner only"});
+  EXPECT_FALSE(fs::exists(dir.path() / "out/stats.json"));
+}
+
 TEST(FirmwarePlugin, BusErrorInTheFirmwareFailsTheRun) {
   TempDir dir;
   const ProcessResult r = run_plugin(dir, PLUGIN_BUS_ERROR, "out");
