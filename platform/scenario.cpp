@@ -67,25 +67,30 @@ void read_accelerator(const Config& cfg, PlatformParams& pp) {
   pipe.output_register = unsigned(cfg.get_int(s + "output_register", 0, 16));
 
   // The architectures differ only in configuration: which patterns, which wiring.
+  // Both pattern keys are checked whatever the architecture (compare switches it),
+  // against the geometry only where the architecture uses them.
   acc.patterns = FLEXCIM_ACC_CAP_PATTERNS_DENSE_MASK;
   const std::string patterns = a + "patterns";
   const std::string fixed = a + "fixed_pattern";
+  const unsigned any_p = 8;  // every hardware pattern's N divides 8: checks the form only
+  uint32_t flexcim_patterns = 0;
+  for (size_t i = 0; i < cfg.size(patterns); ++i) {
+    const std::string path = fmt::format("{}[{}]", patterns, i);
+    flexcim_patterns |= hardware_pattern(cfg, path, pp.architecture == "flexcim" ? acc.geometry.submacros : any_p);
+  }
+  const uint32_t fixed_pattern =
+      hardware_pattern(cfg, fixed, pp.architecture == "fixed-nm" ? acc.geometry.submacros : any_p);
   if (pp.architecture == "flexcim") {
     acc.kind = MacroKind::FlexCiM;
     acc.arch = FLEXCIM_ARCH_FLEXCIM;
-    for (size_t i = 0; i < cfg.size(patterns); ++i)
-      acc.patterns |= hardware_pattern(cfg, fmt::format("{}[{}]", patterns, i), acc.geometry.submacros);
-    cfg.mark_used(fixed);
+    acc.patterns |= flexcim_patterns;
   } else if (pp.architecture == "fixed-nm") {
     acc.kind = MacroKind::FlexCiM;
     acc.arch = FLEXCIM_ARCH_FIXED_NM;
-    acc.patterns |= hardware_pattern(cfg, fixed, acc.geometry.submacros);
-    cfg.mark_used(patterns);
+    acc.patterns |= fixed_pattern;
   } else {
     acc.kind = MacroKind::DenseDcim;
     acc.arch = FLEXCIM_ARCH_DENSE_DCIM;
-    cfg.mark_used(patterns);
-    cfg.mark_used(fixed);
   }
   if (cfg.get_choice(a + "macro_model", {"tlm", "rtl"}) == "rtl") {
     acc.macro_model = MacroModelKind::Rtl;
@@ -213,25 +218,26 @@ void read_dram(const Config& cfg, PlatformParams& pp) {
   cfg.mark_used(d + "dramsys.calibration");
 }
 
+// Every key is checked even with policy none (a typo should not wait for the day the
+// policy changes); against the geometry only when a policy uses them.
 void read_sparsity(const Config& cfg, fw::Workload& wl, const Accelerator::Params& acc) {
   const std::string s = "workload.sparsity.";
   const std::string policy = cfg.get_string(s + "policy");
-  if (policy == "none") {
-    cfg.mark_used("workload.sparsity");
-    return;
-  }
   fw::SparsitySpec spec;
-  try {
-    spec.policy = flow::Policy::parse(policy);
-  } catch (const std::invalid_argument& e) {
-    cfg.fail(s + "policy", fmt::format("{} (or none)", e.what()));
+  if (policy != "none") {
+    try {
+      spec.policy = flow::Policy::parse(policy);
+    } catch (const std::invalid_argument& e) {
+      cfg.fail(s + "policy", fmt::format("{} (or none)", e.what()));
+    }
+    if (spec.policy.kind == flow::PolicyKind::FlowCost)
+      cfg.fail(s + "policy", "flow-cost needs each block's measured loss and platform cost, which exist for the real "
+                             "model only: use flexcim flow --objective, eval --policy flow-cost or pareto");
+    if (spec.policy.kind == flow::PolicyKind::Uniform &&
+        !mappable(spec.policy.uniform_pattern, acc.geometry.submacros))
+      cfg.fail(s + "policy", fmt::format("{} has no FlexCiM mapping (allowed: {})",
+                                         spec.policy.uniform_pattern.str(), kMappable));
   }
-  if (spec.policy.kind == flow::PolicyKind::FlowCost)
-    cfg.fail(s + "policy", "flow-cost needs each block's measured loss and platform cost, which exist for the real "
-                           "model only: use flexcim flow --objective, eval --policy flow-cost or pareto");
-  if (spec.policy.kind == flow::PolicyKind::Uniform && !mappable(spec.policy.uniform_pattern, acc.geometry.submacros))
-    cfg.fail(s + "policy", fmt::format("{} has no FlexCiM mapping (allowed: {})", spec.policy.uniform_pattern.str(),
-                                       kMappable));
   flow::PolicyOptions& o = spec.options;
   o.sparsity = cfg.get_double(s + "target", 0, 1);
   o.flow_h = cfg.get_double(s + "h", 0, 1e6);
@@ -249,7 +255,7 @@ void read_sparsity(const Config& cfg, fw::Workload& wl, const Accelerator::Param
       continue;
     }
     o.candidates.push_back(read_pattern(cfg, path));
-    if (!mappable(o.candidates.back(), acc.geometry.submacros))
+    if (!mappable(o.candidates.back(), policy == "none" ? 8 : acc.geometry.submacros))  // unused: the form only
       cfg.fail(path, fmt::format("{} has no FlexCiM mapping (allowed: {})", o.candidates.back().str(), kMappable));
   }
   if (spec.hw_candidates == !o.candidates.empty())
@@ -258,7 +264,7 @@ void read_sparsity(const Config& cfg, fw::Workload& wl, const Accelerator::Param
   for (size_t i = 0; i < cfg.size(s + "dense_blocks"); ++i)
     dense.push_back(int(cfg.get_int(fmt::format("{}dense_blocks[{}]", s, i), 0, 1 << 20)));
   o.dense_blocks = dense;
-  wl.sparsity = spec;
+  if (policy != "none") wl.sparsity = spec;
 }
 
 void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& acc) {
@@ -291,11 +297,17 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
       for (const PresetLinear& l : preset.linears)
         wl.layers.push_back({fmt::format("{}.{}", b, l.name), b, l.in_features, l.out_features, tokens, pattern});
   } else {
-    cfg.mark_used("workload.blocks");
+    // workload.blocks selects blocks of a preset: set beside layers, it is reported unread.
     for (size_t i = 0; i < cfg.size("workload.layers"); ++i) {
       const std::string p = fmt::format("workload.layers[{}].", i);
       fw::LayerSpec l;
       l.name = cfg.get_string(p + "name");
+      // Layer names end up in stats.json and one-line messages: printable ASCII only.
+      if (l.name.empty() || l.name.size() > kMaxNameLength ||
+          !std::all_of(l.name.begin(), l.name.end(), [](char c) { return c > ' ' && c <= '~'; }))
+        cfg.fail(p + "name", fmt::format("'{}' is not a layer name (allowed: 1 to {} printable ASCII characters, "
+                                         "no spaces)",
+                                         l.name, kMaxNameLength));
       l.block = cfg.has(p + "block") ? int(cfg.get_int(p + "block", 0, 1 << 20)) : 0;
       l.in_features = int(cfg.get_int(p + "in", 1, 65535));
       l.out_features = int(cfg.get_int(p + "out", 1, 65535));

@@ -253,7 +253,9 @@ Json make_stats(const Scenario& scenario, Platform& platform, const EnergyTable&
 void write_json(const Json& json, const std::string& path) {
   std::ofstream out(path);
   if (!out) throw std::runtime_error(fmt::format("cannot write {}", path));
-  out << json.dump(2) << '\n';
+  // Names are checked when the scenario loads; should invalid UTF-8 slip through
+  // anyway, it is replaced rather than losing the whole run at the end.
+  out << json.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
   out.close();
   if (!out) throw std::runtime_error(fmt::format("error writing {}", path));
 }

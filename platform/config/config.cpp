@@ -98,6 +98,25 @@ bool kind_fits(Kind required, Kind actual) {
   return required == actual || (required == Kind::Scalar && actual == Kind::Null);
 }
 
+// One YAML document: a second one ("---") would otherwise be dropped without a word.
+// `source` names the text in errors (a file path, or the --set text).
+YAML::Node parse_document(const std::string& text, const std::string& source, bool is_file) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    if (!is_file) throw ConfigError(one_line(fmt::format("{}: YAML syntax error in the value: {}", source, e.msg)));
+    throw ConfigError(one_line(
+        fmt::format("{}:{}:{}: YAML syntax error: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg)));
+  }
+  if (documents.size() > 1) {
+    const YAML::Mark mark = documents[1].Mark();
+    const std::string where = is_file && !mark.is_null() ? fmt::format("{}:{}", source, mark.line + 1) : source;
+    throw ConfigError(one_line(fmt::format("{}: a second YAML document ('---') starts here; give one document", where)));
+  }
+  return documents.empty() ? YAML::Node() : documents[0];
+}
+
 YAML::Node parse_file(const std::string& path) {
   std::error_code error;
   if (!fs::is_regular_file(path, error)) {
@@ -107,12 +126,7 @@ YAML::Node parse_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   if (!in) throw ConfigError(fmt::format("{}: cannot read file", path));
-  try {
-    return YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(one_line(
-        fmt::format("{}:{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg)));
-  }
+  return parse_document(text.str(), path, true);
 }
 
 }  // namespace
@@ -195,12 +209,7 @@ void Config::apply_override(const std::string& text) {
                                            origin.describe())));
   }
   const std::string path = text.substr(0, equals);
-  YAML::Node yaml;
-  try {
-    yaml = YAML::Load(text.substr(equals + 1));
-  } catch (const YAML::Exception& e) {
-    raise(origin.describe(), path, fmt::format("YAML syntax error in the value: {}", e.msg));
-  }
+  const YAML::Node yaml = parse_document(text.substr(equals + 1), fmt::format("{}: {}", origin.describe(), path), false);
   ConfigNode value = ConfigNode::from_yaml(yaml, origin, path, Role::User);
 
   // Walk to the target; only the last key may be new, and only where new keys are allowed.
@@ -246,6 +255,23 @@ void Config::apply_override(const std::string& text) {
       node = child;
     }
     walked = here;
+  }
+  // `~` or `{}` empties a map whose keys are the user's (workload.patterns); merging
+  // would keep every old key. A section whose keys the defaults fix cannot be emptied.
+  const bool empty_value = value.kind == Kind::Null || (value.kind == Kind::Map && value.children.empty());
+  if (node->kind == Kind::Map && empty_value) {
+    if (node->closed)
+      raise(origin.describe(), path,
+            fmt::format("~ and {{}} empty only maps of your own keys (like workload.patterns); set the keys of "
+                        "this section one by one ({})",
+                        fmt::join(node->keys, ", ")));
+    if (value.kind == Kind::Map || node->schema_kind == Kind::Map) {
+      node->keys.clear();
+      node->children.clear();
+      node->origin = origin;
+      node->user_set = true;
+      return;
+    }
   }
   merge(*node, std::move(value), path);
 }
@@ -436,11 +462,32 @@ void Config::check_used(const ConfigNode& node, const std::string& path) const {
   }
 }
 
+bool is_safe_name(const std::string& name) {
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-' || c == '+';
+  };
+  return !name.empty() && name.size() <= kMaxNameLength && name[0] != '.' && name[0] != '-' &&
+         std::all_of(name.begin(), name.end(), allowed);
+}
+
 std::string Config::name() const {
   const ConfigNode* node = root_.find("name");
-  if (node == nullptr || node->kind == Kind::Null) return stem_;
-  const std::string name = get_string("name");
-  return name.empty() ? stem_ : name;
+  if (node != nullptr && node->kind != Kind::Null) {
+    const std::string name = get_string("name");
+    if (!name.empty()) {
+      if (!is_safe_name(name))
+        fail("name", fmt::format("{} is not a safe file name (allowed: {}; it names the output folder)", quote(name),
+                                 kSafeNameRule));
+      return name;
+    }
+  }
+  // The file stem, made safe: "my scenario" -> "my_scenario".
+  std::string stem = stem_.substr(0, kMaxNameLength);
+  for (char& c : stem)
+    if (!is_safe_name(std::string("a") + c)) c = '_';
+  if (!is_safe_name(stem)) stem = "_" + stem.substr(0, kMaxNameLength - 1);
+  return stem;
 }
 
 namespace {

@@ -26,6 +26,13 @@ namespace flexcim {
 //
 // Getters record what they read (hence the mutable state behind const methods; a
 // Config is not meant to be shared between threads while it is being read).
+// Names become folder and file names (out/<name>/) and JSON strings: letters, digits,
+// '.', '_', '-', '+'; not starting with '.' or '-'; at most kMaxNameLength characters.
+constexpr size_t kMaxNameLength = 100;
+constexpr const char* kSafeNameRule =
+    "letters, digits, '.', '_', '-' and '+', not starting with '.' or '-', at most 100 characters";
+bool is_safe_name(const std::string& name);
+
 class Config {
  public:
   static Config load(const std::string& defaults_path, const std::string& scenario_path,
@@ -65,7 +72,9 @@ class Config {
   // size(), keys() or mark_used() has touched.
   void check_all_used() const;
 
-  std::string name() const;  // scenario `name:` if set and non-empty, else the file stem
+  // Scenario `name:` if set and non-empty (it must be a safe name), else the file
+  // stem with every character outside the safe set replaced by '_'.
+  std::string name() const;
   std::string dump() const;  // effective configuration as YAML, in file order
   // A copy with the value at `path` (a key the defaults define) replaced by a string or
   // a list of strings: how the effective configuration records its name and origin.

@@ -22,8 +22,21 @@ std::string ConfigOrigin::describe() const {
   return source;
 }
 
-ConfigNode ConfigNode::from_yaml(const YAML::Node& yaml, const ConfigOrigin& origin,
-                                 const std::string& path, Role role) {
+namespace {
+
+// Copies one YAML document; `nodes` counts what has been copied so far.
+ConfigNode copy_yaml(const YAML::Node& yaml, const ConfigOrigin& origin, const std::string& path,
+                     ConfigNode::Role role, size_t depth, size_t& nodes) {
+  using Kind = ConfigNode::Kind;
+  using Role = ConfigNode::Role;
+  const std::string where = path.empty() ? "(top level)" : path;
+  if (++nodes > ConfigNode::kMaxNodes)
+    throw ConfigError(fmt::format("{}: {}: more than {} YAML values (aliases count once per use); a scenario "
+                                  "needs far fewer",
+                                  origin.describe(), where, ConfigNode::kMaxNodes));
+  if (depth > ConfigNode::kMaxDepth)
+    throw ConfigError(fmt::format("{}: {}: nested more than {} levels deep", origin.describe(), where,
+                                  ConfigNode::kMaxDepth));
   ConfigNode node;
   node.origin = origin;
   node.in_defaults = role != Role::User;
@@ -46,7 +59,7 @@ ConfigNode ConfigNode::from_yaml(const YAML::Node& yaml, const ConfigOrigin& ori
         ConfigOrigin element_origin = origin;
         element_origin.line = line_of(element.Mark(), origin.line);
         const std::string element_path = fmt::format("{}[{}]", path, node.children.size());
-        node.children.push_back(from_yaml(element, element_origin, element_path, element_role));
+        node.children.push_back(copy_yaml(element, element_origin, element_path, element_role, depth + 1, nodes));
       }
       break;
     }
@@ -55,17 +68,15 @@ ConfigNode ConfigNode::from_yaml(const YAML::Node& yaml, const ConfigOrigin& ori
       for (auto it = yaml.begin(); it != yaml.end(); ++it) {
         ConfigOrigin key_origin = origin;
         key_origin.line = line_of(it->first.Mark(), origin.line);
-        if (!it->first.IsScalar()) {
-          throw ConfigError(fmt::format("{}: {}: map keys must be plain names",
-                                        key_origin.describe(), path.empty() ? "(top level)" : path));
-        }
+        if (!it->first.IsScalar())
+          throw ConfigError(fmt::format("{}: {}: map keys must be plain names", key_origin.describe(), where));
         const std::string& key = it->first.Scalar();
         const std::string key_path = path.empty() ? key : path + "." + key;
         if (node.find(key) != nullptr) {
           throw ConfigError(fmt::format("{}: {}: duplicate key", key_origin.describe(), key_path));
         }
         node.keys.push_back(key);
-        node.children.push_back(from_yaml(it->second, key_origin, key_path, role));
+        node.children.push_back(copy_yaml(it->second, key_origin, key_path, role, depth + 1, nodes));
       }
       break;
   }
@@ -75,6 +86,14 @@ ConfigNode ConfigNode::from_yaml(const YAML::Node& yaml, const ConfigOrigin& ori
     node.closed = node.kind == Kind::Map && !node.children.empty();
   }
   return node;
+}
+
+}  // namespace
+
+ConfigNode ConfigNode::from_yaml(const YAML::Node& yaml, const ConfigOrigin& origin,
+                                 const std::string& path, Role role) {
+  size_t nodes = 0;
+  return copy_yaml(yaml, origin, path, role, 0, nodes);
 }
 
 const ConfigNode* ConfigNode::find(const std::string& key) const {

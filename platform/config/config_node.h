@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,8 +48,15 @@ struct ConfigNode {
   mutable bool consumed = false;    // declared consumed as a whole via mark_used()
   mutable std::string resolved;     // a file path as get_path() resolved it (absolute); emitted instead of text
 
+  // yaml-cpp shares an aliased node between its uses and this copy expands it, so a few
+  // hundred bytes of nested aliases ("billion laughs") would ask for gigabytes: a
+  // document may hold at most kMaxNodes values, counted as expanded, kMaxDepth deep.
+  static constexpr size_t kMaxNodes = 100000;
+  static constexpr size_t kMaxDepth = 64;
+
   // Copies a parsed YAML node. `path` names it in error messages (duplicate keys,
-  // non-scalar keys); `origin` gives the source, and the line is taken from marks.
+  // non-scalar keys, the limits above); `origin` gives the source, and the line is
+  // taken from marks.
   static ConfigNode from_yaml(const YAML::Node& yaml, const ConfigOrigin& origin,
                               const std::string& path, Role role);
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "config.h"
@@ -376,6 +377,83 @@ TEST_F(ConfigTest, LoadFileReadsAStandaloneFile) {
   EXPECT_EQ(error_of([&] { table.check_all_used(); }), "(no error)");
   EXPECT_EQ(error_of([&] { Config::load_file(write("list.yaml", "- 1\n")); }),
             dir_ + "/list.yaml: the top level must be a map, got a sequence");
+}
+
+// "Billion laughs": every level doubles the uses of the one before; yaml-cpp shares
+// aliased nodes, the configuration copy would expand all 2^40 of them.
+TEST_F(ConfigTest, NestedAliasesStopAtTheValueBudget) {
+  std::string bomb = "workload:\n  extra:\n    l0: &l0 [1, 1]\n";
+  for (int i = 1; i <= 40; ++i) bomb += fmt::format("    l{}: &l{} [*l{}, *l{}]\n", i, i, i - 1, i - 1);
+  EXPECT_LT(bomb.size(), 1200u);
+  const std::string error = error_of([&] { load(bomb); });
+  EXPECT_NE(error.find(scenario_ + ":"), std::string::npos) << error;
+  EXPECT_NE(error.find("more than 100000 YAML values"), std::string::npos) << error;
+
+  // A modest use of aliases is fine.
+  const Config config = load("workload:\n  extra:\n    a: &x [1, 2]\n    b: *x\n");
+  EXPECT_EQ(config.get_int("workload.extra.b[1]", 0, 9), 2);
+}
+
+TEST_F(ConfigTest, DeepNestingAndSelfReferencingAliasesAreRefused) {
+  const std::string deep = "workload:\n  extra:\n    x: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  EXPECT_NE(error_of([&] { load(deep); }).find("nested more than 64 levels deep"), std::string::npos);
+  // An anchor used inside itself is a cycle in yaml-cpp's node graph.
+  EXPECT_NE(error_of([&] { load("workload:\n  extra:\n    x: &a [*a]\n"); }).find("nested more than"),
+            std::string::npos);
+}
+
+TEST_F(ConfigTest, ASecondYamlDocumentIsRefused) {
+  EXPECT_EQ(error_of([&] { load("name: one\n---\nname: two\n"); }),
+            scenario_ + ":3: a second YAML document ('---') starts here; give one document");
+  EXPECT_EQ(error_of([&] { load("", {"platform.clock_mhz=1\n---\n2"}); }),
+            "--set platform.clock_mhz=1 --- 2: platform.clock_mhz: a second YAML document ('---') starts "
+            "here; give one document");
+  // A leading '---' or a trailing '...' still make one document.
+  EXPECT_EQ(load("---\nname: only\n...\n").name(), "only");
+}
+
+TEST_F(ConfigTest, SetWithTildeOrEmptyBracesEmptiesAFreeFormMap) {
+  const std::string scenario = "workload:\n  extra: {a: 1, b: 2}\n";
+  EXPECT_EQ(load(scenario).keys("workload.extra").size(), 2u);
+  for (const char* empty : {"workload.extra={}", "workload.extra=~"}) {
+    const Config config = load(scenario, {empty});
+    EXPECT_TRUE(config.is_map("workload.extra")) << empty;
+    EXPECT_TRUE(config.keys("workload.extra").empty()) << empty;
+    EXPECT_EQ(config.where("workload.extra"), std::string("--set ") + empty);
+  }
+  // ... then refilled key by key.
+  const Config refilled = load(scenario, {"workload.extra={}", "workload.extra.c=3"});
+  EXPECT_EQ(refilled.keys("workload.extra"), std::vector<std::string>{"c"});
+  // A map under a null default is free-form too: ~ makes it null again, {} empties it.
+  EXPECT_FALSE(load("seed: {base: 7}\n", {"seed=~"}).is_map("seed"));
+  EXPECT_TRUE(load("seed: {base: 7}\n", {"seed={}"}).keys("seed").empty());
+}
+
+TEST_F(ConfigTest, SetCannotEmptyASectionWhoseKeysAreFixed) {
+  EXPECT_EQ(error_of([&] { load("", {"platform.dram={}"}); }),
+            "--set platform.dram={}: platform.dram: ~ and {} empty only maps of your own keys (like "
+            "workload.patterns); set the keys of this section one by one (latency_ns, kind)");
+  EXPECT_NE(error_of([&] { load("", {"platform=~"}); }).find("set the keys of this section"), std::string::npos);
+}
+
+TEST_F(ConfigTest, AScenarioNameMustBeASafeFileName) {
+  for (const char* bad : {"a/../../../x", "..", ".hidden", "-dash", "two words", "\"\\xff\"", "\"tab\\there\""}) {
+    const std::string error = error_of([&] { load(std::string("name: ") + bad + "\n").name(); });
+    EXPECT_NE(error.find(scenario_ + ":1: name: "), std::string::npos) << bad << ": " << error;
+    EXPECT_NE(error.find("is not a safe file name"), std::string::npos) << bad << ": " << error;
+  }
+  EXPECT_NE(error_of([&] { load("name: " + std::string(101, 'a') + "\n").name(); }), "(no error)");
+  EXPECT_EQ(load("name: " + std::string(100, 'a') + "\n").name(), std::string(100, 'a'));
+  EXPECT_EQ(load("name: llama2-7b_v1.2+fast\n").name(), "llama2-7b_v1.2+fast");
+  EXPECT_EQ(error_of([&] { load("", {"name=a/b"}).name(); }),
+            "--set name=a/b: name: 'a/b' is not a safe file name (allowed: letters, digits, '.', '_', '-' and '+', "
+            "not starting with '.' or '-', at most 100 characters; it names the output folder)");
+}
+
+TEST_F(ConfigTest, AFileStemThatIsNoSafeNameIsMadeSafe) {
+  const std::string path = write("my scenario (v2).yaml", "");
+  EXPECT_EQ(Config::load(defaults_, path).name(), "my_scenario__v2_");
+  EXPECT_EQ(Config::load(defaults_, write(".dotted.yaml", "")).name(), "_.dotted");
 }
 
 }  // namespace
