@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -46,15 +47,16 @@ std::string describe(const Config& c) {
                      c.seq_len);
 }
 
-// Sequential reader over the float payload.
+// Sequential reader over the float payload, straight from the file: nothing is
+// allocated before the header and the file size have been checked.
 class FloatCursor {
  public:
-  explicit FloatCursor(const std::vector<char>& bytes) : bytes_(bytes) {}
-  void skip(uint64_t count) { offset_ += count * sizeof(float); }
+  FloatCursor(std::ifstream& in, const std::string& path) : in_(in), path_(path) {}
+  void skip(uint64_t count) { in_.seekg(std::streamoff(count * sizeof(float)), std::ios::cur); }
   std::vector<float> take(uint64_t count) {
     std::vector<float> v(count);
-    std::memcpy(v.data(), bytes_.data() + offset_, count * sizeof(float));
-    offset_ += count * sizeof(float);
+    if (!in_.read(reinterpret_cast<char*>(v.data()), std::streamsize(count * sizeof(float))))
+      throw CheckpointError(fmt::format("{}: cannot read model file", path_));
     return v;
   }
   // Splits `count` floats into `parts` equal per-layer slices.
@@ -65,8 +67,8 @@ class FloatCursor {
   }
 
  private:
-  const std::vector<char>& bytes_;
-  uint64_t offset_ = kHeaderBytes;
+  std::ifstream& in_;
+  const std::string& path_;
 };
 
 void append(std::ofstream& out, const std::vector<float>& v) {
@@ -92,17 +94,17 @@ Model load_checkpoint(const std::string& path) {
         kHeaderBytes));
 
   std::ifstream in(path, std::ios::binary);
-  std::vector<char> bytes(actual);
-  if (!in.read(bytes.data(), std::streamsize(actual)))
-    throw CheckpointError(fmt::format("{}: cannot read model file", path));
-
   std::array<int32_t, 7> h;
-  std::memcpy(h.data(), bytes.data(), kHeaderBytes);
+  if (!in.read(reinterpret_cast<char*>(h.data()), kHeaderBytes))
+    throw CheckpointError(fmt::format("{}: cannot read model file", path));
+  // A negative vocab_size flags a separate classifier; INT32_MIN has no positive twin.
+  const bool shared = h[5] > 0;
+  if (h[5] == INT32_MIN)
+    throw CheckpointError(fmt::format("{}: not a llama2.c checkpoint: header vocab_size = {} is out of range", path,
+                                      h[5]));
   Model m;
   Config& c = m.config;
-  c = Config{h[0], h[1], h[2], h[3], h[4], h[5], h[6]};
-  const bool shared = c.vocab_size > 0;
-  if (c.vocab_size < 0) c.vocab_size = -c.vocab_size;
+  c = Config{h[0], h[1], h[2], h[3], h[4], h[5] < 0 ? -h[5] : h[5], h[6]};
   try {
     validate(c);
   } catch (const std::invalid_argument& e) {
@@ -118,7 +120,7 @@ Model load_checkpoint(const std::string& path) {
 
   const Layout l = layout(c, shared);
   const int n = c.n_layers;
-  FloatCursor cur(bytes);
+  FloatCursor cur(in, path);
   m.token_embedding = cur.take(l.embedding);
   auto rms_att = cur.take_layers(l.per_layer_rms, n);
   auto wq = cur.take_layers(l.wq, n);

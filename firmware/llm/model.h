@@ -2,6 +2,7 @@
 // A LLaMA-style decoder (llama2.c layout) held as plain float arrays, so a model can
 // come from a checkpoint file or be built in memory (tests build tiny random ones).
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,7 @@ struct Config {
   int seq_len = 0;     // longest sequence the KV cache holds
 
   int head_size() const { return dim / n_heads; }
-  int kv_dim() const { return dim * n_kv_heads / n_heads; }
+  int kv_dim() const { return int(int64_t(dim) * n_kv_heads / n_heads); }  // dim * n_kv_heads can pass 2^31
 };
 
 // The 7 linear sublayers of a block, in the order the forward pass calls them and

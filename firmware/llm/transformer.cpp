@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -92,10 +93,18 @@ Transformer::Transformer(const Model& model, LinearFn linear)
     : model_(model), linear_(linear ? std::move(linear) : float_linear(model)) {
   validate(model);
   const Config& c = model.config;
-  const size_t cache = size_t(c.n_layers) * c.seq_len * c.kv_dim();
   att_.resize(c.seq_len);
-  key_cache_.resize(cache);
-  value_cache_.resize(cache);
+  key_cache_.resize(c.n_layers);
+  value_cache_.resize(c.n_layers);
+}
+
+void Transformer::reserve_positions(int positions) {
+  const size_t kv_dim = model_.config.kv_dim();
+  if (key_cache_.empty() || key_cache_[0].size() >= size_t(positions) * kv_dim) return;
+  const size_t held = key_cache_[0].size() / kv_dim;
+  const size_t grown = std::min<size_t>(model_.config.seq_len, std::max<size_t>(2 * held, positions));
+  for (auto* cache : {&key_cache_, &value_cache_})
+    for (std::vector<float>& layer : *cache) layer.resize(grown * kv_dim);
 }
 
 void Transformer::check_positions(size_t tokens, int start_pos) const {
@@ -122,6 +131,7 @@ void Transformer::run_block(int block, std::vector<float>& x, int start_pos) {
   const int dim = model_.config.dim;
   const int n = int(x.size() / dim);
   check_positions(size_t(n), start_pos);
+  reserve_positions(start_pos + n);
   attention(block, x, n, start_pos);
   feed_forward(block, x, n);
 }
@@ -131,6 +141,7 @@ const std::vector<float>& Transformer::forward(const std::vector<int>& tokens, i
   check_positions(tokens.size(), start_pos);
   std::vector<float> x = embed(tokens);
   const int n = int(tokens.size());
+  reserve_positions(start_pos + n);
   for (int b = 0; b < c.n_layers; ++b) {
     attention(b, x, n, start_pos);
     feed_forward(b, x, n);
@@ -141,6 +152,13 @@ const std::vector<float>& Transformer::forward(const std::vector<int>& tokens, i
   }
   logits_.resize(size_t(n) * c.vocab_size);
   matmul(logits_.data(), x.data(), model_.classifier(), c.vocab_size, c.dim, n);
+  // Finite weights can still overflow float on the way (a weight of 1e38); every
+  // number computed from such logits (cross-entropy, KL, samples) would be NaN.
+  for (size_t i = 0; i < logits_.size(); ++i)
+    if (!std::isfinite(logits_[i]))
+      throw NonFiniteError(fmt::format("the model's logit {} at position {} is {}: its weights overflow float "
+                                       "arithmetic",
+                                       i % c.vocab_size, start_pos + int(i / c.vocab_size), logits_[i]));
   return logits_;
 }
 
@@ -149,9 +167,8 @@ void Transformer::attention(int block, std::vector<float>& x, int n, int start_p
   const BlockWeights& w = model_.blocks[block];
   const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
   const int kv_mul = c.n_heads / c.n_kv_heads;  // query heads per key/value head
-  const size_t layer_offset = size_t(block) * c.seq_len * kv_dim;
-  float* keys = key_cache_.data() + layer_offset;
-  float* values = value_cache_.data() + layer_offset;
+  float* keys = key_cache_[block].data();
+  float* values = value_cache_[block].data();
 
   xb_.resize(size_t(n) * dim);
   xb2_.resize(size_t(n) * dim);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "llm/model.h"
@@ -15,6 +16,12 @@
 namespace flexcim::llm {
 
 constexpr int kBosToken = 1;  // llama2.c's beginning-of-sequence token
+
+// The forward pass produced an infinite or NaN logit: the model is numerically broken.
+class NonFiniteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // y[t][out] = W[out][in] x[t][in] for t < tokens (row-major, one row per token).
 using LinearFn = std::function<void(int block, int sublayer, const float* x, float* y, int tokens)>;
@@ -35,7 +42,8 @@ class Transformer {
 
   // Feeds `tokens` at positions start_pos, start_pos + 1, ... (< seq_len; the positions
   // before start_pos must have been fed already) and returns the next-token logits,
-  // [tokens.size()][vocab_size], valid until the next call.
+  // [tokens.size()][vocab_size], valid until the next call. Throws NonFiniteError if a
+  // logit is not finite.
   const std::vector<float>& forward(const std::vector<int>& tokens, int start_pos);
 
   // The steps of forward, for calibration block by block: the token embeddings
@@ -46,6 +54,7 @@ class Transformer {
 
  private:
   void check_positions(size_t tokens, int start_pos) const;
+  void reserve_positions(int positions);  // grows the KV cache to hold them
   void attention(int block, std::vector<float>& x, int n, int start_pos);
   void feed_forward(int block, std::vector<float>& x, int n);
 
@@ -58,8 +67,10 @@ class Transformer {
   std::vector<float> att_;          // attention scores of one head (seq_len)
   std::vector<float> hb_;           // FFN gate [n][hidden_dim]
   std::vector<float> hb2_;          // FFN up [n][hidden_dim]
-  std::vector<float> key_cache_;    // [layer][seq_len][kv_dim]
-  std::vector<float> value_cache_;  // [layer][seq_len][kv_dim]
+  // [layer][position][kv_dim], grown with the positions fed rather than allocated for
+  // seq_len: a header may claim a million positions that a run never uses.
+  std::vector<std::vector<float>> key_cache_;
+  std::vector<std::vector<float>> value_cache_;
   std::vector<float> logits_;       // [n][vocab_size]
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -9,6 +11,7 @@
 #include <fstream>
 
 #include "llm/checkpoint.h"
+#include "llm/transformer.h"
 #include "llm_tiny_model.h"
 
 namespace fs = std::filesystem;
@@ -186,4 +189,69 @@ TEST(Model, ValidateNamesTheBadArray) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("block 1 w2"), std::string::npos) << e.what();
   }
+}
+
+// A 64 GiB file (sparse: it takes no disk) with a foreign header is refused from
+// its first 28 bytes; reading it whole first would need 64 GiB of memory.
+TEST_F(CheckpointFiles, HeaderIsCheckedBeforeTheFileIsRead) {
+  {
+    std::ofstream out(path("huge.bin"), std::ios::binary);
+    out << "GGUF is not a llama2.c checkpoint";
+  }
+  fs::resize_file(path("huge.bin"), uint64_t(64) << 30);
+  EXPECT_NE(load_error(path("huge.bin")).find("not a llama2.c checkpoint: header"), std::string::npos);
+}
+
+TEST_F(CheckpointFiles, HeaderArithmeticIs64Bit) {
+  auto header = [](std::array<int32_t, 7> h) {
+    std::string b(28, '\0');
+    std::memcpy(b.data(), h.data(), 28);
+    return b + std::string(64, '\0');
+  };
+  // -INT32_MIN does not exist: negating it was undefined behaviour.
+  write_bytes(path("intmin.bin"), header({16, 24, 2, 4, 2, INT32_MIN, 32}));
+  EXPECT_NE(load_error(path("intmin.bin")).find("vocab_size = -2147483648 is out of range"), std::string::npos);
+  // dim * n_kv_heads = 2^31 overflowed int in kv_dim().
+  const Config wide{65536, 1, 1, 32768, 32768, 1, 1};
+  EXPECT_EQ(wide.kv_dim(), 65536);
+  const uint64_t dim = 65536;
+  const uint64_t floats = dim /*embedding*/ + 2 * dim /*rms*/ + 4 * dim * dim /*wq wk wv wo*/ + 3 * dim /*w1 w2 w3*/ +
+                          dim /*rms_final*/ + 2 * 1 * 1 /*rope: seq_len x head_size/2, twice*/;
+  EXPECT_EQ(checkpoint_size_bytes(wide, true), 28 + 4 * floats);
+  write_bytes(path("wide.bin"), header({65536, 1, 1, 32768, 32768, 1, 1}));
+  EXPECT_NE(load_error(path("wide.bin")).find(std::to_string(28 + 4 * floats)), std::string::npos);
+}
+
+// Finite weights can overflow float arithmetic on the way to the logits: that is
+// an error, not NaN cross-entropy.
+TEST_F(CheckpointFiles, NonFiniteLogitsAreAnError) {
+  Model m = test_models::random_model(test_models::tiny_config(), 7);
+  std::fill(m.rms_final.begin(), m.rms_final.end(), 1e38f);
+  validate(m);  // every weight is finite
+  save_checkpoint(m, path("overflow.bin"));
+  const Model loaded = load_checkpoint(path("overflow.bin"));
+  Transformer t(loaded);
+  try {
+    t.forward({kBosToken}, 0);
+    FAIL() << "forward returned non-finite logits";
+  } catch (const NonFiniteError& e) {
+    EXPECT_NE(std::string(e.what()).find("at position 0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("overflow"), std::string::npos) << e.what();
+  }
+}
+
+// The KV cache follows the positions fed: a header may claim a million of them.
+TEST(Transformer, KvCacheGrowsWithThePositionsFed) {
+  Config c = test_models::tiny_config();
+  c.seq_len = 1 << 20;
+  const Model m = test_models::random_model(c, 3);
+  Transformer t(m);
+  const Model small = [&] { Model s = m; s.config.seq_len = 8; return s; }();
+  Transformer reference(small);
+  for (int pos = 0; pos < 8; ++pos) EXPECT_EQ(t.forward({pos + 1}, pos), reference.forward({pos + 1}, pos)) << pos;
+  // A chunk of positions at once crosses several growth steps.
+  Transformer chunked(m);
+  Transformer chunked_reference(small);
+  EXPECT_EQ(chunked.forward({1, 2, 3, 4, 5}, 0), chunked_reference.forward({1, 2, 3, 4, 5}, 0));
+  EXPECT_EQ(chunked.forward({6, 7, 8}, 5), chunked_reference.forward({6, 7, 8}, 5));
 }

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "flexcim_process.h"
+#include "llm/checkpoint.h"
+#include "llm_tiny_model.h"
 #include "temp_dir.h"
 
 namespace flexcim::test {
@@ -115,6 +117,24 @@ TEST(Robustness, SetEmptiesTheScenariosPerLayerPatterns) {
     EXPECT_EQ(layer.at("n"), 1) << layer.dump();
     EXPECT_EQ(layer.at("m"), 8) << layer.dump();
   }
+}
+
+// Finite weights whose arithmetic overflows float: the model commands stop with one
+// error line instead of printing NaN cross-entropy and exiting 0.
+TEST(Robustness, ModelWhoseLogitsOverflowIsAnError) {
+  TempDir dir;
+  llm::Model m = llm::test_models::random_model(llm::test_models::tiny_config(), 5);
+  std::fill(m.rms_final.begin(), m.rms_final.end(), 1e38f);
+  llm::save_checkpoint(m, dir / "overflow.bin");
+  const std::vector<std::vector<std::string>> commands = {
+      {"generate", dir / "overflow.bin", "--steps", "4"},
+      {"eval", dir / "overflow.bin", "--policy", "uniform:2:4", "--calib-seqs", "1", "--calib-len", "4", "--eval-seqs",
+       "1", "--eval-len", "4", "--out", dir / "eval"}};
+  for (const std::vector<std::string>& args : commands) {
+    const ProcessResult r = run_flexcim(args, dir.path().string());
+    expect_one_error_line(r, {"logit", "overflow float"});
+  }
+  EXPECT_FALSE(fs::exists(dir / "eval/eval.json"));
 }
 
 }  // namespace
