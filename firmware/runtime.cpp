@@ -182,6 +182,11 @@ bool needs_mask(const Capabilities& caps, const Workload& wl, nm::Pattern pruned
 
 RunReport Runtime::run(const Workload& workload) {
   RunReport report;
+  run(workload, report);
+  return report;
+}
+
+void Runtime::run(const Workload& workload, RunReport& report) {
   report.caps = driver_.probe();
   report.timing_only = workload.timing_only;
   // Calibration statistics once per layer, where something needs them: the
@@ -211,7 +216,6 @@ RunReport Runtime::run(const Workload& workload) {
     report.layers.push_back(workload.timing_only ? run_layer_timing(report.caps, workload, layer, &scores)
                                                  : run_layer(report.caps, workload, layer, tensors, scores));
   }
-  return report;
 }
 
 nm::Pattern pruned_pattern(const Capabilities& caps, const Workload& workload, const LayerSpec& layer) {

@@ -82,6 +82,8 @@ class Runtime {
   Runtime(Hal& hal, const BoardInfo& board, WaitMode wait, double poll_interval_ns);
 
   RunReport run(const Workload& workload);
+  // The same, filling `report` layer by layer: what was done survives an interrupted run.
+  void run(const Workload& workload, RunReport& report);
 
 
  private:

@@ -182,6 +182,11 @@ void Accelerator::run() {
     record.duration_ns = (sc_time_stamp() - begin).to_seconds() * 1e9;
     record.energy = energy_ - before;
     for (size_t k = 0; k < macros_.size(); ++k) record.macro_busy_cycles.push_back(macros_[k]->busy_cycles() - busy_before[k]);
+    ++totals_.jobs;
+    totals_.cycles += record.outcome.cycles;
+    totals_.duration_ns += record.duration_ns;
+    totals_.energy += record.energy;
+    if (jobs_.size() >= job_log_capacity_) jobs_.erase(jobs_.begin(), jobs_.end() - (job_log_capacity_ - 1));
     jobs_.push_back(std::move(record));
     running.write(false);
     busy_ = false;

@@ -3,6 +3,7 @@
 // interrupt. The register side is a TLM-2.0 target; memory traffic leaves
 // through the DMA's initiator socket.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -49,6 +50,14 @@ class Accelerator : public sc_core::sc_module {
     std::vector<uint64_t> macro_busy_cycles;
   };
 
+  // Every job, summed: what a long session (thousands of jobs) reports.
+  struct JobTotals {
+    uint64_t jobs = 0, cycles = 0;
+    double duration_ns = 0;
+    EnergyCounts energy;
+  };
+  static constexpr size_t kDefaultJobLog = 1024;
+
   tlm_utils::simple_target_socket<Accelerator> regs_socket;
   sc_core::sc_out<bool> irq;
   sc_core::sc_signal<bool> running;  // a job is running (from CTRL.START to its end)
@@ -58,7 +67,11 @@ class Accelerator : public sc_core::sc_module {
   Dma& dma() { return *dma_; }
   const std::vector<std::unique_ptr<MacroModel>>& macros() const { return macros_; }
   Sequencer& sequencer() { return *sequencer_; }
+  // The most recent jobs, oldest first: at most job_log_capacity of them, so memory
+  // stays bounded however long a session runs; totals() covers every job.
   const std::vector<JobRecord>& jobs() const { return jobs_; }
+  const JobTotals& totals() const { return totals_; }
+  void set_job_log_capacity(size_t jobs) { job_log_capacity_ = std::max<size_t>(jobs, 1); }
   const Params& params() const { return p_; }
   HardwareSizes hardware_sizes() const;
 
@@ -84,6 +97,8 @@ class Accelerator : public sc_core::sc_module {
   sc_core::sc_event start_, irq_changed_;
   bool busy_ = false;
   std::vector<JobRecord> jobs_;
+  size_t job_log_capacity_ = kDefaultJobLog;
+  JobTotals totals_;
 };
 
 }  // namespace flexcim

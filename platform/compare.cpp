@@ -1,15 +1,15 @@
 #include "compare.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "child_process.h"
 #include "config.h"
 #include "progress.h"
+#include "interruption.h"
+#include "output_files.h"
 #include "scenario.h"
 #include "simulation.h"
 
@@ -29,23 +29,22 @@ std::vector<Architecture> compared_architectures(const std::string& fixed_patter
 namespace {
 
 // Child process: one architecture, start to finish. Exit status as `flexcim run`.
-[[noreturn]] void run_child(const CompareOptions& options, const Architecture& arch, const std::string& dir) {
-  int status = 1;
+int run_child(const CompareOptions& options, const Architecture& arch, const std::string& dir) {
   try {
     std::vector<std::string> sets = options.sets;
     sets.insert(sets.end(), arch.overrides.begin(), arch.overrides.end());
     const Scenario scenario = load_scenario(options.scenario, sets);
     const Json stats = simulate(scenario, {dir, false});
-    status = stats["check"]["golden_match"].get<bool>() ? 0 : 1;
+    return stats["check"]["golden_match"].get<bool>() ? 0 : 1;
   } catch (const ConfigError& e) {
     std::cerr << "flexcim: error: " << e.what() << "\n";
-    status = 2;
+    return 2;
+  } catch (const Interrupted& e) {
+    return e.exit_status();  // the parent reports it
   } catch (const std::exception& e) {
     std::cerr << "flexcim: error: " << arch.name << ": " << e.what() << "\n";
+    return 1;
   }
-  std::cout.flush();
-  std::cerr.flush();
-  _exit(status);
 }
 
 Json read_json(const std::string& path) {
@@ -72,6 +71,7 @@ Json compare(const CompareOptions& options) {
     load_scenario(options.scenario, sets);
   }
   const std::string out = options.out_dir.empty() ? "out/" + scenario.name + "-compare" : options.out_dir;
+  OutputFiles files(out, {"compare.json"});
 
   Json result;
   result["scenario"] = scenario.name;
@@ -80,13 +80,7 @@ Json compare(const CompareOptions& options) {
   ProgressLine progress(fmt::format("compare {}: architectures", scenario.name), architectures.size(), options.quiet);
   for (const Architecture& arch : architectures) {
     const std::string dir = out + "/" + arch.name;
-    std::cout.flush();
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) run_child(options, arch, dir);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    const int code = run_in_child([&] { return run_child(options, arch, dir); });
     // Exit 1 with stats.json is a golden mismatch, reported in the table; without it the run failed.
     if (code != 0 && !std::ifstream(dir + "/stats.json"))
       throw std::runtime_error(fmt::format("{} run failed (exit status {})", arch.name, code));
@@ -123,7 +117,8 @@ Json compare(const CompareOptions& options) {
         {"energy", base["energy_pj"].get<double>() / flex["energy_pj"].get<double>()}};
   }
   result["ratios"] = ratios;
-  write_json(result, out + "/compare.json");
+  write_json(result, files.temp_path("compare.json"));
+  files.commit("compare.json");
   result["out_dir"] = out;
   return result;
 }

@@ -66,9 +66,10 @@ std::string JobShape::key() const {
 
 std::vector<JobCost> measure_jobs(const Scenario& scenario, const std::vector<JobShape>& shapes) {
   if (shapes.empty()) return {};
-  const std::string answer = run_in_child([&] {
+  const std::string answer = child_answer([&] {
     const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
     Platform platform("platform", scenario.platform);
+    platform.accelerator().set_job_log_capacity(shapes.size());  // one job per shape, all priced
     const fw::BoardInfo board = platform.board();
     platform.run([&](fw::Hal& hal) {
       fw::Runtime runtime(hal, board, scenario.platform.wait, scenario.platform.poll_interval_ns);

@@ -116,7 +116,7 @@ Validation validate_on_platform(const FlowCostModel& m, const Scenario& platform
       for (const JobCost& job : costs.jobs[b][m.candidate(pruned.patterns[b])]) v.predicted.push_back(job);
 
   using Json = nlohmann::json;
-  const Json answer = Json::parse(run_in_child([&] {
+  const Json answer = Json::parse(child_answer([&] {
     const PlatformCost cost = run_int8_on_platform(platform, [&](llm::Int8Gemm& gemm) {
       const std::vector<std::vector<llm::QuantLayer>> layers = llm::quantize_model(pruned);
       llm::Transformer transformer(pruned.model, llm::int8_linear(layers, gemm));

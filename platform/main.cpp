@@ -9,7 +9,8 @@
 //   flexcim bench [--out DIR] [--points N] [--set ...]   simulation speed (bench.json)
 //   flexcim generate|flow|eval|pareto [MODEL] ..., tokenize TEXT   the real model (llama2.c format)
 // Exit status: 0 success, 1 the run failed (error status, golden mismatch),
-// 2 bad input (command line, scenario, model file).
+// 2 bad input (command line, scenario, model file, unwritable output),
+// 130 / 143 stopped by SIGINT / SIGTERM (outputs so far written, marked incomplete).
 #include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "compare.h"
 #include "config.h"
 #include "firmware_plugin.h"
+#include "interruption.h"
 #include "llm_commands.h"
 #include "pareto.h"
 #include "regmap.h"
@@ -59,6 +61,23 @@ bool run_ok(const flexcim::Json& stats) {
   return check.contains("mode") ? check["jobs_ok"].get<bool>() : check["golden_match"].get<bool>();
 }
 
+// stdout carries results: the kernel's notes (timescale set, "stopped by user") are
+// dropped, its warnings go to stderr on one line, errors keep SystemC's handling.
+void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions& actions) {
+  if (report.get_severity() == sc_core::SC_INFO) return;
+  if (report.get_severity() == sc_core::SC_WARNING) {
+    std::cerr << "flexcim: warning: SystemC " << report.get_msg_type() << ": " << report.get_msg() << "\n";
+    return;
+  }
+  sc_core::sc_report_handler::default_handler(report, actions);
+}
+
+int interrupted(const flexcim::Interrupted& e) {
+  std::cout.flush();
+  std::cerr << "flexcim: " << e.what() << "\n";
+  return e.exit_status();
+}
+
 int run_command(const RunArgs& args) {
   std::vector<std::string> sets = args.sets;
   if (args.timing_only) sets.push_back("mode=timing-only");
@@ -93,6 +112,7 @@ int sc_main(int argc, char* argv[]) {
                "sparsity, and the firmware that drives it"};
   app.require_subcommand(1);
   app.set_version_flag("--version", flexcim::version());
+  sc_core::sc_report_handler::set_handler(report_handler);
 
   RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "Run a scenario: firmware programs the accelerator, checks every output");
@@ -184,6 +204,8 @@ int sc_main(int argc, char* argv[]) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     std::cerr << "flexcim: error: " << e.what() << " (see --help)\n";
     return kBadInput;
+  } catch (const flexcim::Interrupted& e) {
+    return interrupted(e);
   } catch (const flexcim::RunFailed& e) {
     std::cerr << "flexcim: error: " << e.what() << "\n";
     return kFailed;
@@ -243,6 +265,8 @@ int sc_main(int argc, char* argv[]) {
   } catch (const flexcim::PluginError& e) {
     std::cerr << "flexcim: error: " << e.what() << "\n";
     return kBadInput;
+  } catch (const flexcim::Interrupted& e) {
+    return interrupted(e);
   } catch (const std::exception& e) {
     std::cerr << "flexcim: error: " << e.what() << "\n";
     return kFailed;

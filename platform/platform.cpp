@@ -48,9 +48,19 @@ Platform::~Platform() {
 
 fw::BoardInfo Platform::board() const { return {params_.accelerator_base, params_.dram_base, params_.dram.size_bytes}; }
 
+namespace {
+// The VCD time unit equal to the kernel's time resolution: clocks like 333 MHz put
+// events between nanoseconds, and a coarser unit loses them (SystemC warning W713).
+void set_resolution_unit(sc_trace_file* trace) {
+  for (sc_time_unit unit : {SC_FS, SC_PS, SC_NS, SC_US, SC_MS, SC_SEC})
+    for (double value : {1.0, 10.0, 100.0})
+      if (sc_time(value, unit) == sc_get_time_resolution()) return trace->set_time_unit(value, unit);
+}
+}  // namespace
+
 void Platform::trace_to(const std::string& path) {
   trace_ = sc_create_vcd_trace_file(path.c_str());
-  trace_->set_time_unit(1, SC_NS);
+  set_resolution_unit(trace_);
   for (const auto& m : accelerator_->macros()) sc_trace(trace_, m->busy, std::string(m->name()) + ".busy");
   sc_trace(trace_, accelerator_->sequencer().state, std::string(accelerator_->sequencer().name()) + ".state");
   sc_trace(trace_, accelerator_->dma().active, std::string(accelerator_->dma().name()) + ".active");
@@ -59,13 +69,21 @@ void Platform::trace_to(const std::string& path) {
 
 void Platform::run(HostCpu::Program program) {
   cpu_->set_program(std::move(program));
-  sc_start();
+  {
+    SignalStop::Watch watch(signal_stop_);
+    sc_start();
+  }
   if (trace_) {
     sc_close_vcd_trace_file(trace_);
     trace_ = nullptr;
   }
   if (!stall_.empty()) throw std::runtime_error(stall_);
   if (cpu_->failure()) std::rethrow_exception(cpu_->failure());
+  // A signal that came after the firmware finished stopped nothing.
+  if (signal_stop_.signal() && !cpu_->finished())
+    throw Interrupted(signal_stop_.signal(), fmt::format("interrupted by {} at {:.3f} us of simulated time",
+                                                         signal_name(signal_stop_.signal()),
+                                                         sc_time_stamp().to_seconds() * 1e6));
 }
 
 void Platform::sample_dram() { dram_samples_.push_back({dramsys_->energy(), dramsys_->commands()}); }

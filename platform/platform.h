@@ -31,6 +31,7 @@
 #include "energy.h"
 #include "host_cpu.h"
 #include "job_stats.h"
+#include "interruption.h"
 #include "router.h"
 #include "runtime.h"
 #include "scenario.h"
@@ -56,11 +57,14 @@ class Platform : public sc_core::sc_module {
   const EnergyCounts& energy() const { return energy_; }
   fw::BoardInfo board() const;
 
-  // VCD of macro busy, controller state, DMA activity and the interrupt line.
+  // VCD of macro busy, controller state, DMA activity and the interrupt line, in
+  // the kernel's time resolution (every event lands on its own time).
   void trace_to(const std::string& vcd_path_without_extension);
   sc_core::sc_trace_file* trace_file() { return trace_; }  // null without trace_to()
-  // Runs the firmware program to completion; rethrows what the firmware threw;
-  // throws std::runtime_error if the run stalled.
+  // Runs the firmware program to completion and closes the VCD; rethrows what the
+  // firmware threw; throws std::runtime_error if the run stalled. SIGINT or SIGTERM
+  // stop the simulation at the next delta cycle: the VCD is closed up to that time
+  // and Interrupted is thrown.
   void run(HostCpu::Program program);
   // The jobs the accelerator ran so far, priced with the scenario's energy table (job_stats.h).
   Json job_stats() const;
@@ -89,6 +93,7 @@ class Platform : public sc_core::sc_module {
   bool armed_ = false;
   uint64_t last_progress_ = 0;
   std::string stall_;  // why the watchdog stopped the run
+  SignalStop signal_stop_;
 };
 
 }  // namespace flexcim

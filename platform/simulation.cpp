@@ -1,12 +1,16 @@
 #include "simulation.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "accelerator_gemm.h"
 #include "child_process.h"
+#include "output_files.h"
 #include "platform.h"
 #include "progress.h"
 #include "runtime.h"
@@ -16,10 +20,20 @@ namespace flexcim {
 
 Json simulate(const Scenario& scenario, const SimulationOptions& options) {
   const EnergyTable table = load_energy_table(scenario.platform);
-  std::filesystem::create_directories(options.out_dir);
+  std::vector<std::string> files{"stats.json", "config.yaml"};
+  if (options.vcd) files.push_back("trace.vcd");
+  if (options.timeline) files.push_back("timeline.json");
+  OutputFiles out(options.out_dir, files);
 
   Platform platform("platform", scenario.platform);
-  if (options.vcd) platform.trace_to(options.out_dir + "/trace");
+  // stats.json prices every layer's job: the runtime runs one per layer.
+  platform.accelerator().set_job_log_capacity(
+      std::max(Accelerator::kDefaultJobLog, scenario.workload.layers.size()));
+  std::string vcd;
+  if (options.vcd) {
+    vcd = out.temp_path("trace.vcd");
+    platform.trace_to(vcd.substr(0, vcd.size() - 4));  // SystemC adds ".vcd"
+  }
   std::unique_ptr<RunProgress> progress;
   if (options.progress)
     progress = std::make_unique<RunProgress>("progress", platform.accelerator().sequencer().state,
@@ -35,16 +49,35 @@ Json simulate(const Scenario& scenario, const SimulationOptions& options) {
 
   fw::RunReport report;
   const fw::BoardInfo board = platform.board();
-  platform.run([&](fw::Hal& hal) {
-    fw::Runtime runtime(hal, board, scenario.platform.wait, scenario.platform.poll_interval_ns);
-    report = runtime.run(scenario.workload);
-  });
+  std::optional<Interrupted> interrupted;
+  try {
+    platform.run([&](fw::Hal& hal) {
+      fw::Runtime runtime(hal, board, scenario.platform.wait, scenario.platform.poll_interval_ns);
+      runtime.run(scenario.workload, report);
+    });
+  } catch (const Interrupted& e) {
+    interrupted = e;
+  } catch (...) {
+    if (options.vcd) out.commit("trace.vcd");  // up to the failure: what one debugs it with
+    throw;
+  }
 
-  Json stats = make_stats(scenario, platform, table, report);
-  write_json(stats, options.out_dir + "/stats.json");
-  write_text(scenario.effective_config, options.out_dir + "/config.yaml");
-  if (options.timeline) write_json(timeline->json(), options.out_dir + "/timeline.json");
-  if (options.vcd) timeline->add_power_to_vcd(options.out_dir + "/trace.vcd", options.power_window_ns);
+  // First key: a reader must not take the layers of a stopped run for the whole workload.
+  Json stats = {{"complete", !interrupted}};
+  stats.update(make_stats(scenario, platform, table, report));
+  write_json(stats, out.temp_path("stats.json"));
+  write_text(scenario.effective_config, out.temp_path("config.yaml"));
+  // A stopped run keeps its VCD as the kernel closed it: activity up to the stop, no power.
+  if (!interrupted) {
+    if (options.timeline) write_json(timeline->json(), out.temp_path("timeline.json"));
+    if (options.vcd) timeline->add_power_to_vcd(vcd, options.power_window_ns);
+  }
+  for (const std::string& f : files)
+    if (!interrupted || f != "timeline.json") out.commit(f);
+  if (interrupted)
+    throw Interrupted(interrupted->signal(),
+                      fmt::format("{}; {} of {} layers done, partial results in {}", interrupted->what(),
+                                  report.layers.size(), scenario.workload.layers.size(), out.path("stats.json")));
   return stats;
 }
 
@@ -54,7 +87,7 @@ std::vector<nm::Pattern> probe_patterns(const Scenario& scenario) {
   // reports CAP_PATTERNS as the driver reads it, one "N:M" per line.
   std::string text;
   try {
-    text = run_in_child([&] {
+    text = child_answer([&] {
       Platform platform("platform", scenario.platform);
       const fw::BoardInfo board = platform.board();
       std::string lines;
@@ -77,6 +110,8 @@ std::vector<nm::Pattern> probe_patterns(const Scenario& scenario) {
 PlatformCost run_int8_on_platform(const Scenario& scenario, const std::function<void(llm::Int8Gemm&)>& firmware) {
   const EnergyTable table = load_energy_table(scenario.platform);
   Platform platform("platform", scenario.platform);
+  // Checked job by job against the cost model's prediction: keep every job.
+  platform.accelerator().set_job_log_capacity(SIZE_MAX);
   const fw::BoardInfo board = platform.board();
   PlatformCost cost;
   platform.run([&](fw::Hal& hal) {

@@ -35,7 +35,7 @@ Scenario load(const SpeedOptions& o, std::vector<std::string> sets) {
 // One simulation in a child process: wall time around elaboration, run and
 // statistics, of which inside the models; simulated time, cycles, energy.
 Json timed_run(const Scenario& scenario) {
-  return Json::parse(run_in_child([&] {
+  return Json::parse(child_answer([&] {
     const Clock::time_point start = Clock::now();
     const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
     Platform platform("platform", scenario.platform);

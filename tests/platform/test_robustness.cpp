@@ -137,5 +137,55 @@ TEST(Robustness, ModelWhoseLogitsOverflowIsAnError) {
   EXPECT_FALSE(fs::exists(dir / "eval/eval.json"));
 }
 
+// Unwritable outputs are bad input: found before the run, reported on one line.
+TEST(Robustness, UnwritableOutputsAreRefusedBeforeTheRun) {
+  TempDir dir;
+  const std::string scenario = dir.write("scenario.yaml", kLayers);
+  fs::create_directories(dir.path() / "out/trace.vcd");  // a folder where the VCD goes
+  ProcessResult r = run_flexcim({"run", scenario, "--out", dir / "out", "--vcd"}, dir.path().string());
+  expect_one_error_line(r, {"cannot write", "out/trace.vcd", "folder"});
+  EXPECT_FALSE(fs::exists(dir / "out/stats.json"));
+
+  dir.write("file", "");
+  r = run_flexcim({"run", scenario, "--out", dir / "file/out"}, dir.path().string());
+  expect_one_error_line(r, {"cannot write to the output folder", "file/out"});
+
+  fs::create_directories(dir.path() / "cmp/compare.json");
+  r = run_flexcim({"compare", scenario, "--out", dir / "cmp"}, dir.path().string());
+  expect_one_error_line(r, {"cannot write", "cmp/compare.json"});
+}
+
+// A 333 MHz clock puts events between nanoseconds: the VCD keeps every one of them
+// (picosecond timescale) and SystemC has nothing to warn about.
+TEST(Robustness, VcdTimescaleHoldsEveryEventWhateverTheClock) {
+  TempDir dir;
+  const std::string scenario = dir.write("scenario.yaml", kLayers);
+  const ProcessResult r = run_flexcim(
+      {"run", scenario, "--out", dir / "out", "--vcd", "--set", "platform.clock_mhz=333"}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_EQ(r.out.find("Warning"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("Info"), std::string::npos) << r.out;
+  const std::string vcd = read_file(dir / "out/trace.vcd");
+  EXPECT_NE(vcd.find("$timescale\n     1 ps\n$end"), std::string::npos);
+  size_t off_ns = 0;
+  for (size_t at = vcd.find("\n#"); at != std::string::npos; at = vcd.find("\n#", at + 1))
+    off_ns += std::stoull(vcd.substr(at + 2)) % 1000 != 0;
+  EXPECT_GT(off_ns, 0u) << "no event between nanoseconds: the test does not test";
+}
+
+// Outputs appear under their names only when complete; nothing temporary is left.
+TEST(Robustness, ACompleteRunSaysSoAndLeavesOnlyItsFiles) {
+  TempDir dir;
+  const std::string scenario = dir.write("scenario.yaml", kLayers);
+  const ProcessResult r = run_flexcim({"run", scenario, "--out", dir / "out", "--vcd"}, dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(read_json(dir / "out/stats.json").at("complete").get<bool>());
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir.path() / "out")) files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"stats.json", "trace.vcd"}));
+}
+
 }  // namespace
 }  // namespace flexcim::test

@@ -28,4 +28,17 @@ PY
 if python3 "$root/scripts/sweep" "$dir/tiny.yaml" --flexcim "$flexcim" --param nonsense 2>/dev/null; then exit 1; fi
 status=0; python3 "$root/scripts/sweep" "$dir/tiny.yaml" --flexcim "$flexcim" --param nonsense 2>/dev/null || status=$?
 [ "$status" -eq 2 ]
+# A failing point is a row with its error; the sweep goes on and exits 1.
+status=0
+python3 "$root/scripts/sweep" "$dir/tiny.yaml" --flexcim "$flexcim" --out "$dir/fail" \
+  --param platform.accelerator.macros=0,2 >/dev/null || status=$?
+[ "$status" -eq 1 ]
+python3 - "$dir/fail/sweep.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [r["platform.accelerator.macros"] for r in rows] == ["0", "2"], rows
+assert "platform.accelerator.macros" in rows[0]["error"] and "out of range" in rows[0]["error"], rows[0]
+assert rows[0]["cycles"] == "" and rows[0]["golden_match"] == "", rows[0]
+assert rows[1]["error"] == "" and rows[1]["golden_match"] == "True" and int(rows[1]["cycles"]) > 0, rows[1]
+PY
 echo "sweep ok"
