@@ -1,5 +1,6 @@
 #include "weight_packer.h"
 
+#include <climits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -77,11 +78,11 @@ std::vector<uint8_t> pack_dense(const int8_t* weights, const std::vector<uint8_t
   return stream;
 }
 
-std::vector<int8_t> unpack_dense(const std::vector<uint8_t>& stream, int out, int in, const MacroShape& s) {
+std::vector<int32_t> unpack_dense(const std::vector<uint8_t>& stream, int out, int in, const MacroShape& s) {
   const unsigned P = s.submacros, R = s.rows, C = s.cols;
   const uint64_t tile_inputs = uint64_t(R) * P, record = s.record_bytes(TileFormat::Dense);
   const uint64_t in_tiles = ceil_div(in, tile_inputs), out_tiles = ceil_div(out, C);
-  std::vector<int8_t> w(uint64_t(out) * in, 0);
+  std::vector<int32_t> w(uint64_t(out) * in, 0);
   for (uint64_t ot = 0; ot < out_tiles; ++ot)
     for (uint64_t kt = 0; kt < in_tiles; ++kt) {
       const uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
@@ -148,8 +149,8 @@ std::vector<uint8_t> pack_weights(const int8_t* weights, const std::vector<uint8
   return stream;
 }
 
-std::vector<int8_t> unpack_weights(const std::vector<uint8_t>& stream, int out, int in, nm::Pattern p,
-                                   const MacroShape& s, TileFormat format) {
+std::vector<int32_t> effective_weights(const std::vector<uint8_t>& stream, int out, int in, nm::Pattern p,
+                                       const MacroShape& s, TileFormat format) {
   check_format(p, format);
   if (stream.size() != s.stream_bytes(out, in, p, format))
     throw std::invalid_argument(fmt::format("weight stream has {} bytes, the layer needs {}", stream.size(),
@@ -161,10 +162,15 @@ std::vector<int8_t> unpack_weights(const std::vector<uint8_t>& stream, int out, 
   const uint64_t in_tiles = ceil_div(in, tile_inputs), out_tiles = ceil_div(out, C);
   const uint64_t record = s.record_bytes(TileFormat::Sparse);
   const RecordLayout layout(s);
-  std::vector<int8_t> w(uint64_t(out) * in, 0);
+  std::vector<int32_t> w(uint64_t(out) * in, 0);
   for (uint64_t ot = 0; ot < out_tiles; ++ot)
     for (uint64_t kt = 0; kt < in_tiles; ++kt) {
       const uint8_t* rec = &stream[(ot * in_tiles + kt) * record];
+      for (unsigned rj = 0; rj < R * P; ++rj)
+        if ((rec[layout.select + rj] & 3u) >= m / 2 || (rec[layout.select + rj] >> 2) >= P)
+          throw std::invalid_argument(fmt::format("select byte {} of the weight stream names a pair or bus group "
+                                                  "that does not exist for {}",
+                                                  (ot * in_tiles + kt) * record + layout.select + rj, p.str()));
       for (unsigned r = 0; r < R; ++r)
         for (unsigned j = 0; j < P; ++j) {
           // Follow the hardware's routing: level 2 picks bus group i, level 1 picks its pair.
@@ -178,10 +184,24 @@ std::vector<int8_t> unpack_weights(const std::vector<uint8_t>& stream, int out, 
             const uint64_t col = kt * tile_inputs + r * row_inputs + (i / n) * m + 2 * pair + e;
             if (col >= uint64_t(in))
               throw std::invalid_argument(fmt::format("weight stream routes a weight to input {} of {}", col, in));
-            w[o * in + col] = int8_t(w[o * in + col] + v);
+            w[o * in + col] += v;
           }
         }
     }
+  return w;
+}
+
+std::vector<int8_t> unpack_weights(const std::vector<uint8_t>& stream, int out, int in, nm::Pattern p,
+                                   const MacroShape& s, TileFormat format) {
+  const std::vector<int32_t> wide = effective_weights(stream, out, in, p, s, format);
+  std::vector<int8_t> w(wide.size());
+  for (size_t k = 0; k < wide.size(); ++k) {
+    if (wide[k] < INT8_MIN || wide[k] > INT8_MAX)
+      throw std::invalid_argument(fmt::format("the weight stream adds cells up to an effective weight of {} for "
+                                              "output {} / input {}, beyond int8",
+                                              wide[k], k / in, k % in));
+    w[k] = int8_t(wide[k]);
+  }
   return w;
 }
 

@@ -35,7 +35,16 @@ struct MacroShape {
 std::vector<uint8_t> pack_weights(const int8_t* weights, const std::vector<uint8_t>& mask, int out, int in,
                                   nm::Pattern p, const MacroShape& shape, TileFormat format);
 
-// The effective [out][in] weights a stream makes the macros multiply.
+// The effective [out][in] weights a stream makes the macros multiply, in int32: cells
+// of one column routed to the same input add up (the macros take any valid routing;
+// the packer never writes such a stream). Throws std::invalid_argument for a select
+// byte naming a pair or bus group that does not exist (the macros raise
+// ERR_METADATA) and for a weight routed past the layer's edge.
+std::vector<int32_t> effective_weights(const std::vector<uint8_t>& stream, int out, int in, nm::Pattern p,
+                                       const MacroShape& shape, TileFormat format);
+
+// The same as int8 weights, as pack_weights takes them; also throws for an effective
+// weight outside int8.
 std::vector<int8_t> unpack_weights(const std::vector<uint8_t>& stream, int out, int in, nm::Pattern p,
                                    const MacroShape& shape, TileFormat format);
 

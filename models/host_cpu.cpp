@@ -17,6 +17,8 @@ HostCpu::HostCpu(sc_module_name name, sc_time access_latency)
 void HostCpu::run() {
   try {
     if (program_) program_(*this);
+  } catch (const sc_core::sc_unwind_exception&) {
+    throw;  // the thread is being killed (the simulation was interrupted): SystemC unwinds it
   } catch (...) {
     failure_ = std::current_exception();
   }

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <ctime>
+#include <vector>
 
 namespace flexcim {
 
@@ -14,9 +15,28 @@ const char* signal_name(int signal) {
   }
 }
 
-SignalStop::SignalStop(const char* name) : sc_core::sc_prim_channel(name) {}
+namespace {
+void kill_threads(const std::vector<sc_core::sc_object*>& objects) {
+  for (sc_core::sc_object* object : objects) {
+    sc_core::sc_process_handle process(object);
+    if (process.valid() && process.proc_kind() != sc_core::SC_METHOD_PROC_ && !process.terminated())
+      process.kill();
+    kill_threads(object->get_child_objects());
+  }
+}
+}  // namespace
 
-void SignalStop::update() { sc_core::sc_stop(); }
+SignalStop::SignalStop(sc_core::sc_module_name name) : sc_module(name), request_(requested_) {
+  SC_HAS_PROCESS(SignalStop);
+  SC_METHOD(stop);
+  sensitive << requested_;
+  dont_initialize();
+}
+
+void SignalStop::stop() {
+  kill_threads(sc_core::sc_get_top_level_objects());
+  sc_core::sc_stop();
+}
 
 SignalStop::Watch::Watch(SignalStop& stop) : stop_(stop) {
   sigemptyset(&signals_);
@@ -35,7 +55,7 @@ SignalStop::Watch::Watch(SignalStop& stop) : stop_(stop) {
         pthread_sigmask(SIG_UNBLOCK, &signals_, nullptr);
         raise(signal);
       }
-      stop_.async_request_update();
+      stop_.request_.async_request_update();
     }
   });
 }

@@ -1,12 +1,14 @@
-// SIGINT and SIGTERM while a simulation runs: the kernel stops at the end of the
-// current delta cycle (a safe point: no process is half-way through an
-// evaluation), the caller closes the VCD and writes what it has, marked
-// incomplete, and the program exits 128 + the signal number.
+// SIGINT and SIGTERM while a simulation runs: the simulation stops at the next
+// delta cycle (a safe point: no process is half-way through an evaluation), the
+// caller closes the VCD and writes what it has, marked incomplete, and the program
+// exits 128 + the signal number.
 //
 // While a SignalStop::Watch lives, the two signals are blocked in this thread and
 // taken by a watcher thread instead, which reaches the kernel the one way SystemC
-// allows from another thread: async_request_update on a primitive channel. A
-// second signal while the first is being handled ends the process at once, as an
+// allows from another thread: async_request_update on a primitive channel. In the
+// next delta cycle a method kills every thread process, so their stacks unwind
+// (destructors run, nothing is left allocated), and calls sc_stop(). A second
+// signal while the first is being handled ends the process at once, as an
 // impatient Ctrl-C should.
 #pragma once
 #include <atomic>
@@ -32,10 +34,9 @@ class Interrupted : public std::runtime_error {
 
 const char* signal_name(int signal);  // "SIGINT", "SIGTERM"
 
-class SignalStop : public sc_core::sc_prim_channel {
+class SignalStop : public sc_core::sc_module {
  public:
-  // A primitive channel: construct it during elaboration.
-  explicit SignalStop(const char* name = "signal_stop");
+  explicit SignalStop(sc_core::sc_module_name name = "signal_stop");
 
   class Watch {
    public:
@@ -54,8 +55,16 @@ class SignalStop : public sc_core::sc_prim_channel {
   int signal() const { return signal_; }  // the signal that stopped the simulation, or 0
 
  private:
-  void update() override;  // in the kernel: sc_stop()
+  // The watcher's way in: its update runs in the kernel and wakes stop().
+  struct Request : sc_core::sc_prim_channel {
+    explicit Request(sc_core::sc_event& wake) : sc_prim_channel("request"), wake_(wake) {}
+    void update() override { wake_.notify(sc_core::SC_ZERO_TIME); }
+    sc_core::sc_event& wake_;
+  };
+  void stop();  // method: kill every thread, sc_stop()
 
+  sc_core::sc_event requested_;
+  Request request_;
   std::atomic<int> signal_{0};
 };
 

@@ -297,7 +297,9 @@ void read_workload(const Config& cfg, Scenario& sc, const Accelerator::Params& a
       for (const PresetLinear& l : preset.linears)
         wl.layers.push_back({fmt::format("{}.{}", b, l.name), b, l.in_features, l.out_features, tokens, pattern});
   } else {
-    // workload.blocks selects blocks of a preset: set beside layers, it is reported unread.
+    // Blocks select a range of a preset; beside explicit layers they are only checked.
+    cfg.get_int("workload.blocks.first", 0, 1 << 20);
+    cfg.get_int("workload.blocks.count", 1, 1 << 20);
     for (size_t i = 0; i < cfg.size("workload.layers"); ++i) {
       const std::string p = fmt::format("workload.layers[{}].", i);
       fw::LayerSpec l;

@@ -404,12 +404,20 @@ TEST_F(ConfigTest, DeepNestingAndSelfReferencingAliasesAreRefused) {
 
 TEST_F(ConfigTest, ASecondYamlDocumentIsRefused) {
   EXPECT_EQ(error_of([&] { load("name: one\n---\nname: two\n"); }),
-            scenario_ + ":3: a second YAML document ('---') starts here; give one document");
+            scenario_ + ":2: a second YAML document ('---') starts here; give one document");
   EXPECT_EQ(error_of([&] { load("", {"platform.clock_mhz=1\n---\n2"}); }),
             "--set platform.clock_mhz=1 --- 2: platform.clock_mhz: a second YAML document ('---') starts "
             "here; give one document");
   // A leading '---' or a trailing '...' still make one document.
   EXPECT_EQ(load("---\nname: only\n...\n").name(), "only");
+}
+
+// Found by fuzz_scenario: yaml-cpp's LoadAll loops forever on a stray ',' before
+// the first value, and Load silently returns an empty document for it.
+TEST_F(ConfigTest, AStrayCommaBeforeTheFirstValueIsASyntaxError) {
+  EXPECT_EQ(error_of([&] { load(", LLaMA-2-7B\nname: x\n"); }), scenario_ + ":1:1: YAML syntax error: unexpected ','");
+  EXPECT_EQ(error_of([&] { load("", {"workload.patterns=, a"}); }),
+            "--set workload.patterns=, a: workload.patterns: YAML syntax error in the value: unexpected ','");
 }
 
 TEST_F(ConfigTest, SetWithTildeOrEmptyBracesEmptiesAFreeFormMap) {

@@ -22,6 +22,10 @@ ProcessResult run_flexcim(const std::vector<std::string>& args, const std::strin
 
 nlohmann::json read_json(const std::string& path);
 
+// stderr without the warning the Sanitize build prints about SystemC's coroutine
+// stacks (see flexcim_process.cpp); run_flexcim applies it already.
+std::string without_asan_stack_switch_warning(const std::string& err);
+
 // Bad input as users see it: exit status 2, nothing on stdout, exactly one
 // "flexcim: error: ..." line on stderr holding every `expected` fragment.
 void expect_one_error_line(const ProcessResult& r, const std::vector<std::string>& expected);

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "flexcim_process.h"
 #include "temp_dir.h"
 
 namespace flexcim::test {
@@ -74,7 +75,7 @@ class Running {
     return status_;
   }
 
-  std::string err() const { return read_file(dir_ / "flexcim.stderr"); }
+  std::string err() const { return without_asan_stack_switch_warning(read_file(dir_ / "flexcim.stderr")); }
   std::string out() const { return read_file(dir_ / "flexcim.stdout"); }
 
   // Reaps `pid` if it has exited (a child, or an orphan while we are a subreaper).

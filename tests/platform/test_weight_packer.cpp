@@ -221,5 +221,36 @@ TEST(WeightPacker, UnpackRefusesAStreamOfTheWrongSize) {
   EXPECT_THROW(unpack_weights(dense, 8, 64, {1, 1}, shape, TileFormat::Dense), std::invalid_argument);
 }
 
+// Found by fuzz/fuzz_weight_decoder: the reference decoder must read a stream as the
+// macro does. A select byte naming a pair or bus group that does not exist is refused
+// (the macro raises ERR_METADATA) ...
+TEST(WeightPacker, UnpackRefusesSelectBytesTheHardwareRefuses) {
+  const MacroShape shape{4, 2, 2};  // records: 8 select bytes, 16 weights, 2 metadata bytes
+  const TileFormat sparse = TileFormat::Sparse;
+  std::vector<uint8_t> stream(shape.stream_bytes(2, 32, {2, 8}, sparse), 0);
+  for (unsigned j = 0; j < 8; ++j) stream[j] = uint8_t((j % 4) << 2);
+  EXPECT_NO_THROW(unpack_weights(stream, 2, 32, {2, 8}, shape, sparse));
+  stream[5] = 4 << 2;  // bus group 4 of 4
+  EXPECT_THROW(effective_weights(stream, 2, 32, {2, 8}, shape, sparse), std::invalid_argument);
+  stream[5] = 1 << 2 | 2;  // 2:4 has pairs 0 and 1 only
+  EXPECT_THROW(effective_weights(stream, 2, 16, {2, 4}, shape, sparse), std::invalid_argument);
+}
+
+// ... and cells of one column fed the same input add up past int8, as in the macro;
+// as int8 weights that stream has no answer, and says so instead of wrapping.
+TEST(WeightPacker, CellsRoutedToTheSameInputAddUpWithoutWrapping) {
+  const MacroShape shape{4, 1, 1};  // one row of 4 sub-macros, one column
+  const TileFormat sparse = TileFormat::Sparse;
+  std::vector<uint8_t> stream(shape.stream_bytes(1, 8, {2, 4}, sparse), 0);
+  for (unsigned j = 0; j < 4; ++j) {
+    stream[j] = 0;                         // every sub-macro takes bus group 0, pair 0
+    stream[4 + j] = uint8_t(int8_t(100));  // weight 100 in each cell, metadata 0: element 0
+  }
+  const std::vector<int32_t> w = effective_weights(stream, 1, 8, {2, 4}, shape, sparse);
+  EXPECT_EQ(w[0], 400);  // int8 arithmetic gave -112
+  for (int col = 1; col < 8; ++col) EXPECT_EQ(w[col], 0) << col;
+  EXPECT_THROW(unpack_weights(stream, 1, 8, {2, 4}, shape, sparse), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace flexcim::fw
