@@ -1,10 +1,6 @@
 // Fuzz target 3: the llama2.c checkpoint loader. The input is a model file: it
 // loads or is refused with one CheckpointError line; a model that loads runs a few
 // forward positions, which give finite logits or a NonFiniteError.
-//
-// The tokenizer loader (issue 7, firmware/llm) gets its target the same way:
-//   fuzz::load_file<llm::TokenizerError>(data, size, ".bin", [](auto& p) { llm::load_tokenizer(p); });
-// in fuzz/fuzz_tokenizer.cpp, one flexcim_add_fuzzer line and a seed corpus.
 #include <algorithm>
 
 #include "fuzz_support.h"
@@ -19,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     llm::Transformer transformer(model);
     try {
       for (int pos = 0; pos < std::min(model.config.seq_len, 3); ++pos)
-        transformer.forward((pos + 1) % model.config.vocab_size, pos);
+        transformer.forward({(pos + 1) % model.config.vocab_size}, pos);
     } catch (const llm::NonFiniteError&) {
     }
   });

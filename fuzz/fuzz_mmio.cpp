@@ -7,8 +7,9 @@
 // Bounded in simulated time: DRAM is 64 KiB, so no job is large; every wait is
 // capped; a job still busy 50 ms after the program ends is a finding (a hang).
 // Oracles besides the sanitizers: a well-formed job either matches the host
-// reference (the firmware's decoder of the same stream, or the dense wiring) bit
-// for bit, or fails with ERR_METADATA at a select byte that really is invalid.
+// reference (the firmware's decoder of the same stream, requantised as the firmware
+// would for int8 outputs) bit for bit, or fails with ERR_METADATA at a select byte
+// that really is invalid.
 // Between inputs the device is reset and DRAM cleared, so an input replays alone.
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -20,6 +21,7 @@
 
 #include "flexcim_regs.h"
 #include "platform.h"
+#include "requant.h"
 #include "scenario.h"
 #include "systemc_support.h"
 #include "weight_packer.h"
@@ -39,7 +41,8 @@ constexpr uint32_t kRegisters[] = {
     FLEXCIM_ACC_PERF_CYCLES_LO_OFFSET, FLEXCIM_ACC_PERF_CYCLES_HI_OFFSET, FLEXCIM_ACC_ERR_INFO_OFFSET,
     FLEXCIM_ACC_JOB_TOKENS_OFFSET,   FLEXCIM_ACC_JOB_IN_FEATURES_OFFSET, FLEXCIM_ACC_JOB_OUT_FEATURES_OFFSET,
     FLEXCIM_ACC_JOB_PATTERN_OFFSET,  FLEXCIM_ACC_JOB_W_ADDR_OFFSET,     FLEXCIM_ACC_JOB_W_BYTES_OFFSET,
-    FLEXCIM_ACC_JOB_X_ADDR_OFFSET,   FLEXCIM_ACC_JOB_Y_ADDR_OFFSET};
+    FLEXCIM_ACC_JOB_X_ADDR_OFFSET,   FLEXCIM_ACC_JOB_Y_ADDR_OFFSET,     FLEXCIM_ACC_JOB_FLAGS_OFFSET,
+    FLEXCIM_ACC_JOB_Q_ADDR_OFFSET};
 
 struct Board {
   std::unique_ptr<Platform> platform;
@@ -152,17 +155,24 @@ class Program {
   }
 
   // A descriptor that fits DRAM, with weight records whose select bytes are valid
-  // unless the input says otherwise; run to completion and checked.
+  // unless the input says otherwise, dense or sparse records, int32 or requantised
+  // int8 outputs; run to completion and checked.
   void job() {
     const MacroGeometry& g = b_.params.accelerator.geometry;
     const fw::MacroShape shape{g.submacros, g.rows, g.cols};
     const nm::Pattern p = b_.patterns[in_.ConsumeIntegralInRange<size_t>(0, b_.patterns.size() - 1)];
     const bool supported = p.dense() || (b_.params.accelerator.patterns & fw::pattern_bit(p));
+    const bool dense_dcim = b_.params.accelerator.kind == MacroKind::DenseDcim;
+    // Dense layers may also run as sparse P:P records on FlexCiM; dense-dcim reads dense ones only.
+    const fw::TileFormat format = p.dense() && (dense_dcim || in_.ConsumeBool()) ? fw::TileFormat::Dense
+                                                                                 : fw::TileFormat::Sparse;
+    const bool out_int8 = in_.ConsumeBool();
     const uint32_t tokens = in_.ConsumeIntegralInRange(1, 6);
     const uint32_t in = in_.ConsumeIntegralInRange(1, 300), out = in_.ConsumeIntegralInRange(1, 40);
     const nm::Pattern sized = supported ? p : nm::Pattern{1, 1};  // an unsupported one has no stream size
-    const uint64_t w_bytes = shape.stream_bytes(int(out), int(in), sized);
-    const uint64_t x_off = (w_bytes + 63) / 64 * 64, y_off = (x_off + uint64_t(tokens) * in + 63) / 64 * 64;
+    const uint64_t w_bytes = shape.stream_bytes(int(out), int(in), sized, format);
+    const uint64_t x_off = (w_bytes + 63) / 64 * 64, q_off = (x_off + uint64_t(tokens) * in + 63) / 64 * 64;
+    const uint64_t y_off = (q_off + uint64_t(out) * 8 + 63) / 64 * 64;
     if (y_off + uint64_t(tokens) * out * 4 > kDramBytes) return;
     if (!wait_idle(50e6)) finding("accelerator busy for 50 ms of simulated time");
 
@@ -170,16 +180,21 @@ class Program {
     const nm::Pattern row = shape.row_pattern(sized);
     std::vector<uint8_t> stream(w_bytes);
     for (uint8_t& byte : stream) byte = uint8_t(rng());
-    const uint64_t record = shape.tile_record_bytes(), selects = uint64_t(g.rows) * g.submacros;
-    for (uint64_t r = 0; r < w_bytes; r += record)
-      for (uint64_t j = 0; j < selects; ++j)  // sub-macro j takes bus group j, a pair that exists
-        stream[r + j] = uint8_t((j % g.submacros) << 2 | rng() % (row.m / 2));
+    const uint64_t record = shape.record_bytes(format), selects = uint64_t(g.rows) * g.submacros;
+    if (format == fw::TileFormat::Sparse)
+      for (uint64_t r = 0; r < w_bytes; r += record)
+        for (uint64_t j = 0; j < selects; ++j)  // sub-macro j takes bus group j, a pair that exists
+          stream[r + j] = uint8_t((j % g.submacros) << 2 | rng() % (row.m / 2));
     const bool corrupt = in_.ConsumeIntegralInRange(0, 7) == 0;
     if (corrupt) stream[in_.ConsumeIntegralInRange<uint64_t>(0, w_bytes - 1)] = in_.ConsumeIntegral<uint8_t>();
     std::vector<int8_t> x(uint64_t(tokens) * in);
     for (int8_t& v : x) v = int8_t(rng());
+    std::vector<fw::Requant> requant(out);
+    for (fw::Requant& q : requant) q = {int32_t(rng()), unsigned(rng() % 63)};
+    const std::vector<uint8_t> table = fw::encode_requant_table(requant);
     cpu_.load(dram(), stream.data(), stream.size());
     cpu_.load(dram() + x_off, x.data(), x.size());
+    cpu_.load(dram() + q_off, table.data(), table.size());
 
     const uint64_t base = acc();
     write(base + FLEXCIM_ACC_JOB_TOKENS_OFFSET, tokens);
@@ -190,6 +205,10 @@ class Program {
     write(base + FLEXCIM_ACC_JOB_W_BYTES_OFFSET, uint32_t(w_bytes));
     write(base + FLEXCIM_ACC_JOB_X_ADDR_OFFSET, uint32_t(dram() + x_off));
     write(base + FLEXCIM_ACC_JOB_Y_ADDR_OFFSET, uint32_t(dram() + y_off));
+    write(base + FLEXCIM_ACC_JOB_Q_ADDR_OFFSET, uint32_t(dram() + q_off));
+    write(base + FLEXCIM_ACC_JOB_FLAGS_OFFSET,
+          (format == fw::TileFormat::Dense ? FLEXCIM_ACC_JOB_FLAGS_DENSE_TILES_MASK : 0) |
+              (out_int8 ? FLEXCIM_ACC_JOB_FLAGS_OUT_INT8_MASK : 0));
     write(base + FLEXCIM_ACC_CTRL_OFFSET, FLEXCIM_ACC_CTRL_START_MASK);
     if (!wait_idle(50e6)) finding("job busy for 50 ms of simulated time");
 
@@ -202,44 +221,43 @@ class Program {
     if (error == FLEXCIM_ERR_METADATA) {
       const uint32_t at = read(base + FLEXCIM_ACC_ERR_INFO_OFFSET);
       const uint8_t select = stream.at(at);
-      const bool in_selects = at % record < selects;
+      const bool in_selects = format == fw::TileFormat::Sparse && at % record < selects;
       const bool invalid = (select & 3) >= row.m / 2 || (select >> 2) >= int(g.submacros);
-      if (b_.params.accelerator.kind == MacroKind::DenseDcim || !corrupt || !in_selects || !invalid)
+      if (!corrupt || !in_selects || !invalid)
         finding("ERR_METADATA at stream byte " + std::to_string(at) + " which is a valid select byte");
       return;
     }
     if (error != FLEXCIM_ERR_NONE) finding("well-formed job failed with error " + std::to_string(error));
 
-    std::vector<int32_t> y(uint64_t(tokens) * out);
-    cpu_.dump(dram() + y_off, y.data(), y.size() * 4);
-    if (y != reference(stream, x, tokens, in, out, p))
-      finding(std::string("job on ") + b_.platform->basename() + " differs from the host reference (" + p.str() + ")");
+    const std::vector<int32_t> expected = reference(stream, x, tokens, in, out, p, format);
+    if (out_int8) {
+      std::vector<int8_t> y(uint64_t(tokens) * out);
+      cpu_.dump(dram() + y_off, y.data(), y.size());
+      if (y != fw::requantise(expected, int(tokens), requant))
+        finding(std::string("int8 job on ") + b_.platform->basename() + " differs from the host reference");
+    } else {
+      std::vector<int32_t> y(uint64_t(tokens) * out);
+      cpu_.dump(dram() + y_off, y.data(), y.size() * 4);
+      if (y != expected)
+        finding(std::string("job on ") + b_.platform->basename() + " differs from the host reference (" + p.str() + ")");
+    }
   }
 
-  // What the macros must compute: the firmware's decoder of the same stream (FlexCiM
-  // routing), or the dense array's fixed wiring (row r*P + j sees input r*P + j).
+  // What the macros must compute: the firmware's decoder of the same stream, fed the
+  // padded tile edges the sequencer feeds (zero inputs, discarded outputs).
   std::vector<int32_t> reference(const std::vector<uint8_t>& stream, const std::vector<int8_t>& x, uint32_t tokens,
-                                 uint32_t in, uint32_t out, nm::Pattern p) const {
+                                 uint32_t in, uint32_t out, nm::Pattern p, fw::TileFormat format) const {
     const MacroGeometry& g = b_.params.accelerator.geometry;
     const fw::MacroShape shape{g.submacros, g.rows, g.cols};
-    // Inputs past `in` pad the last tile with zeros; weights may route there.
-    const uint64_t tile = shape.inputs_per_tile(p), padded = (in + tile - 1) / tile * tile;
-    std::vector<int8_t> xp(uint64_t(tokens) * padded, 0);
-    for (uint64_t t = 0; t < tokens; ++t) std::copy_n(&x[t * in], in, &xp[t * padded]);
-    std::vector<int32_t> w(uint64_t(out) * padded, 0);
-    if (b_.params.accelerator.kind == MacroKind::FlexCiM) {
-      w = fw::unpack_weights(stream, int(out), int(padded), p, shape);
-    } else {
-      const uint64_t in_tiles = padded / tile;
-      const uint64_t record = shape.tile_record_bytes(), weights = uint64_t(g.rows) * g.submacros;
-      for (uint64_t o = 0; o < out; ++o)
-        for (uint64_t col = 0; col < padded; ++col) {
-          const uint64_t kt = col / tile, rj = col % tile;  // row r*P + j holds input r*P + j
-          w[o * padded + col] =
-              int8_t(stream[((o / g.cols) * in_tiles + kt) * record + weights + rj * g.cols + o % g.cols]);
-        }
-    }
-    return gemm(xp, w, tokens, padded, out);
+    const uint64_t tile = shape.inputs_per_tile(p), padded_in = (in + tile - 1) / tile * tile;
+    const uint64_t padded_out = (out + g.cols - 1) / g.cols * g.cols;
+    std::vector<int8_t> xp(uint64_t(tokens) * padded_in, 0);
+    for (uint64_t t = 0; t < tokens; ++t) std::copy_n(&x[t * in], in, &xp[t * padded_in]);
+    const std::vector<int32_t> w = fw::effective_weights(stream, int(padded_out), int(padded_in), p, shape, format);
+    const std::vector<int32_t> full = gemm(xp, w, tokens, padded_in, padded_out);
+    std::vector<int32_t> y(uint64_t(tokens) * out);
+    for (uint64_t t = 0; t < tokens; ++t) std::copy_n(&full[t * padded_out], out, &y[t * out]);
+    return y;
   }
 
   // Whatever the program left running ends, then the device is reset and DRAM cleared.

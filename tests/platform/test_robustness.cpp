@@ -9,6 +9,7 @@
 
 #include "flexcim_process.h"
 #include "llm/checkpoint.h"
+#include "llm/tokenizer.h"
 #include "llm_tiny_model.h"
 #include "temp_dir.h"
 
@@ -121,14 +122,24 @@ TEST(Robustness, SetEmptiesTheScenariosPerLayerPatterns) {
 // Finite weights whose arithmetic overflows float: the model commands stop with one
 // error line instead of printing NaN cross-entropy and exiting 0.
 TEST(Robustness, ModelWhoseLogitsOverflowIsAnError) {
+  std::string tokenizer;
+  try {
+    tokenizer = llm::find_tokenizer("", llm::find_model(""));
+  } catch (const llm::CheckpointError&) {
+    GTEST_SKIP() << "stories260K.bin (and tok512.bin beside it) not found";
+  }
   TempDir dir;
-  llm::Model m = llm::test_models::random_model(llm::test_models::tiny_config(), 5);
+  llm::Config config = llm::test_models::tiny_config();
+  config.vocab_size = 512;  // tok512's
+  llm::Model m = llm::test_models::random_model(config, 5);
   std::fill(m.rms_final.begin(), m.rms_final.end(), 1e38f);
   llm::save_checkpoint(m, dir / "overflow.bin");
+  fs::copy_file(tokenizer, dir / "tok512.bin");
+  const std::string text = dir.write("story.txt", "Once upon a time there was a cat.\n<|endoftext|>\n");
   const std::vector<std::vector<std::string>> commands = {
       {"generate", dir / "overflow.bin", "--steps", "4"},
-      {"eval", dir / "overflow.bin", "--policy", "uniform:2:4", "--calib-seqs", "1", "--calib-len", "4", "--eval-seqs",
-       "1", "--eval-len", "4", "--out", dir / "eval"}};
+      {"eval", dir / "overflow.bin", "--policy", "uniform:2:4", "--dense-blocks", "none", "--calib", text, "--text", text,
+       "--out", dir / "eval"}};
   for (const std::vector<std::string>& args : commands) {
     const ProcessResult r = run_flexcim(args, dir.path().string());
     expect_one_error_line(r, {"logit", "overflow float"});
