@@ -119,6 +119,20 @@ TEST(Robustness, SetEmptiesTheScenariosPerLayerPatterns) {
   }
 }
 
+// Found by fuzz_scenario: `flexcim config` prints every key, so its output must load
+// as a scenario again, explicit layers and all (workload.blocks there used to be
+// "set but never read").
+TEST(Robustness, ConfigOutputLoadsAsAScenarioAgain) {
+  TempDir dir;
+  const std::string scenario = dir.write("scenario.yaml", std::string("name: again\n") + kLayers);
+  const ProcessResult first = run_flexcim({"config", scenario}, dir.path().string());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string again = dir.write("again.yaml", first.out);
+  const ProcessResult second = run_flexcim({"config", again}, dir.path().string());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, first.out);
+}
+
 // Finite weights whose arithmetic overflows float: the model commands stop with one
 // error line instead of printing NaN cross-entropy and exiting 0.
 TEST(Robustness, ModelWhoseLogitsOverflowIsAnError) {
