@@ -32,6 +32,7 @@ class HostCpu : public sc_core::sc_module, public fw::Hal {
   void write32(uint64_t address, uint32_t value) override;
   void load(uint64_t address, const void* data, size_t bytes) override;
   void dump(uint64_t address, void* data, size_t bytes) override;
+  using sc_core::sc_object::dump;  // the HAL's dump does not hide SystemC's (clang -Woverloaded-virtual)
   void wait_for_interrupt() override;
   void delay_ns(double ns) override;
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -360,7 +361,9 @@ TEST(FlowCli, TokenizePrintsBosAndTheIds) {
 // Bad tokenizer and text files: one error line naming the file, exit 2, nothing written.
 struct BadFile {
   const char* name;
-  std::string file;                // written into the test directory
+  // Written into the test directory; made when the test runs, never at discovery
+  // (tok512.bin may be missing: the test then skips).
+  std::function<std::string()> file;
   std::vector<std::string> args;   // FILE stands for the file's path
   std::vector<std::string> expect_in_message;
 };
@@ -382,25 +385,29 @@ std::string tok511_bytes() {
   return t.substr(0, last);
 }
 
+std::function<std::string()> text(std::string contents) {
+  return [contents] { return contents; };
+}
+
 std::vector<BadFile> bad_files() {
   const std::vector<std::string> eval = {"eval", "--policy", "dense", "--stories", "1"};
   const std::vector<std::string> eval_flow = {"eval", "--policy", "flow", "--sparsity", "0.5", "--stories", "1"};
   return {
-      {"TokenizerSizeMismatch", tok511_bytes(), with({"generate", "--tokenizer", "FILE"}, {}),
+      {"TokenizerSizeMismatch", tok511_bytes, with({"generate", "--tokenizer", "FILE"}, {}),
        {"FILE", "511 tokens", "vocabulary of 512"}},
-      {"TruncatedTokenizer", tok512_bytes().substr(0, 3000), with(eval, {"--tokenizer", "FILE"}),
+      {"TruncatedTokenizer", [] { return tok512_bytes().substr(0, 3000); }, with(eval, {"--tokenizer", "FILE"}),
        {"FILE", "truncated tokenizer"}},
-      {"EmptyText", "", with(eval, {"--text", "FILE"}), {"FILE", "empty text file"}},
-      {"MissingText", "", with(eval, {"--text", "FILE.missing"}), {"FILE.missing", "cannot read text file"}},
-      {"NoSeparator", "Once upon a time.\nThe end.\n", with(eval, {"--text", "FILE"}),
+      {"EmptyText", text(""), with(eval, {"--text", "FILE"}), {"FILE", "empty text file"}},
+      {"MissingText", text(""), with(eval, {"--text", "FILE.missing"}), {"FILE.missing", "cannot read text file"}},
+      {"NoSeparator", text("Once upon a time.\nThe end.\n"), with(eval, {"--text", "FILE"}),
        {"FILE", "no line \"<|endoftext|>\""}},
-      {"NotUtf8", "Once upon a time.\n<|endoftext|>\nBad \xff byte\n<|endoftext|>\n", with(eval, {"--text", "FILE"}),
+      {"NotUtf8", text("Once upon a time.\n<|endoftext|>\nBad \xff byte\n<|endoftext|>\n"), with(eval, {"--text", "FILE"}),
        {"FILE:3:5", "not UTF-8"}},
-      {"NotUtf8Calibration", "Bad \xc3\x28\n<|endoftext|>\n", with(eval_flow, {"--calib", "FILE"}),
+      {"NotUtf8Calibration", text("Bad \xc3\x28\n<|endoftext|>\n"), with(eval_flow, {"--calib", "FILE"}),
        {"FILE:1:5", "not UTF-8"}},
-      {"TooFewStories", "One.\n<|endoftext|>\n", with({"eval", "--policy", "dense", "--stories", "2"}, {"--text", "FILE"}),
+      {"TooFewStories", text("One.\n<|endoftext|>\n"), with({"eval", "--policy", "dense", "--stories", "2"}, {"--text", "FILE"}),
        {"--stories 2", "FILE has only 1 stories"}},
-      {"NotUtf8Prompt", "", {"generate", "--prompt", "bad \xff"}, {"--prompt:1:5", "not UTF-8"}},
+      {"NotUtf8Prompt", text(""), {"generate", "--prompt", "bad \xff"}, {"--prompt:1:5", "not UTF-8"}},
   };
 }
 
@@ -410,7 +417,7 @@ TEST_P(LlmBadFile, ExitsTwoWithOneErrorLineNamingIt) {
   if (stories260k_path().empty()) GTEST_SKIP() << "stories260K.bin not found";
   const BadFile& bad = GetParam();
   TempDir dir;
-  const std::string file = dir.write("bad.file", bad.file);
+  const std::string file = dir.write("bad.file", bad.file());
   const auto substitute = [&](std::string s) {
     const size_t at = s.find("FILE");
     return at == std::string::npos ? s : s.replace(at, 4, file);
