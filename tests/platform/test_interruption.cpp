@@ -161,7 +161,7 @@ void interrupt_run(int signal, int expected_status) {
   EXPECT_NE(err.find(std::string("flexcim: interrupted by ") + (signal == SIGINT ? "SIGINT" : "SIGTERM")),
             std::string::npos)
       << err;
-  EXPECT_EQ(files_in(out), (std::vector<std::string>{"stats.json", "trace.vcd"}));  // no temporary left
+  EXPECT_EQ(files_in(out), (std::vector<std::string>{"config.yaml", "stats.json", "trace.vcd"}));  // no temporary left
 
   const nlohmann::ordered_json stats = nlohmann::ordered_json::parse(read_file((out / "stats.json").string()));
   EXPECT_FALSE(stats.at("complete").get<bool>());

@@ -208,7 +208,7 @@ TEST(Robustness, ACompleteRunSaysSoAndLeavesOnlyItsFiles) {
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(dir.path() / "out")) files.push_back(e.path().filename().string());
   std::sort(files.begin(), files.end());
-  EXPECT_EQ(files, (std::vector<std::string>{"stats.json", "trace.vcd"}));
+  EXPECT_EQ(files, (std::vector<std::string>{"config.yaml", "stats.json", "trace.vcd"}));
 }
 
 }  // namespace
