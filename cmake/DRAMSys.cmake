@@ -26,6 +26,11 @@ set(DRAMSYS_BUILD_CLI OFF CACHE BOOL "" FORCE)
 
 # SYSTEM: its headers do not trip the project's warnings; EXCLUDE_FROM_ALL: only
 # what the platform links is built.
+# Its targets (and DRAMPower's) take this directory's compile options as they are at
+# add_subdirectory: uninstrumented in the Sanitize build, like Verilator's code.
+get_directory_property(flexcim_compile_options COMPILE_OPTIONS)
+add_compile_options(${FLEXCIM_UNINSTRUMENTED_OPTIONS})
 add_subdirectory(${FLEXCIM_DRAMSYS_DIR} ${CMAKE_BINARY_DIR}/third_party/DRAMSys EXCLUDE_FROM_ALL SYSTEM)
+set_directory_properties(PROPERTIES COMPILE_OPTIONS "${flexcim_compile_options}")
 # Where DRAMSys configurations name their memspecs, address mappings and controller configs.
 set(FLEXCIM_DRAMSYS_RESOURCE_DIR "${FLEXCIM_DRAMSYS_DIR}/configs")
