@@ -3,9 +3,11 @@
 #include <dlfcn.h>
 
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "output_files.h"
 #include "platform.h"
 
 namespace flexcim {
@@ -45,24 +47,42 @@ int FirmwarePlugin::run(fw::Hal& hal, const flexcim_firmware_board& board) const
 }
 
 Json simulate_plugin(const Scenario& scenario, const FirmwarePlugin& plugin, const std::string& out_dir, bool vcd) {
-  std::filesystem::create_directories(out_dir);
+  std::vector<std::string> files{"stats.json"};
+  if (vcd) files.push_back("trace.vcd");
+  OutputFiles out(out_dir, files);
   Platform platform("platform", scenario.platform);
-  if (vcd) platform.trace_to(out_dir + "/trace");
+  if (vcd) {
+    const std::string path = out.temp_path("trace.vcd");
+    platform.trace_to(path.substr(0, path.size() - 4));  // SystemC adds ".vcd"
+  }
 
   const fw::BoardInfo b = platform.board();
   const flexcim_firmware_board board{b.accelerator_base, b.dram_base, b.dram_size,
                                      scenario.platform.wait == fw::WaitMode::Interrupt ? 1u : 0u,
                                      scenario.platform.poll_interval_ns};
   int returned = 0;
-  platform.run([&](fw::Hal& hal) { returned = plugin.run(hal, board); });
+  std::optional<Interrupted> interrupted;
+  try {
+    platform.run([&](fw::Hal& hal) { returned = plugin.run(hal, board); });
+  } catch (const Interrupted& e) {
+    interrupted = e;
+  } catch (...) {
+    if (vcd) out.commit("trace.vcd");  // up to the failure: what one debugs it with
+    throw;
+  }
 
-  Json stats;
+  // First key, as in simulate(): the jobs of a stopped run are not all the firmware's.
+  Json stats = {{"complete", !interrupted}};
   stats["scenario"] = scenario.name;
   stats["firmware"] = plugin.path();
   stats["firmware_returned"] = returned;
   const Json jobs = platform.job_stats();
   for (const auto& [key, value] : jobs.items()) stats[key] = value;
-  write_json(stats, out_dir + "/stats.json");
+  write_json(stats, out.temp_path("stats.json"));
+  for (const std::string& f : files) out.commit(f);
+  if (interrupted)
+    throw Interrupted(interrupted->signal(), fmt::format("{}; partial results in {}", interrupted->what(),
+                                                         out.path("stats.json")));
   return stats;
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <thread>
@@ -11,6 +10,7 @@
 #include <systemc>
 
 #include "child_process.h"
+#include "output_files.h"
 #include "platform.h"
 #include "runtime.h"
 #include "scenario.h"
@@ -146,9 +146,9 @@ std::vector<Point> design_points(int count) {
   return points;
 }
 
-Json sweep_figures(const SpeedOptions& o, double functional_wall_s) {
+Json sweep_figures(const SpeedOptions& o, double functional_wall_s, const std::string& csv_path) {
   const std::vector<Point> points = design_points(o.points);
-  std::ofstream csv(o.out_dir + "/points.csv");
+  std::ofstream csv(csv_path);
   csv << "macros,dram_bandwidth_gbps,pattern,tokens,cycles,energy_pj,wall_s\n";
   const Clock::time_point start = Clock::now();
   for (const Point& p : points) {
@@ -169,7 +169,7 @@ Json sweep_figures(const SpeedOptions& o, double functional_wall_s) {
   }
   const double wall = seconds(Clock::now() - start);
   csv.close();
-  if (!csv) throw std::runtime_error(fmt::format("cannot write {}/points.csv", o.out_dir));
+  if (!csv) throw std::runtime_error(fmt::format("cannot write {}", csv_path));
   return {{"points", points.size()},
           {"axes", "platform.accelerator.macros {1,2,4,8} x platform.dram.bandwidth_gbps {12.8..204.8} x "
                    "workload.pattern {dense,4:8,2:4,1:2,2:8,1:4,1:8} x workload.tokens {1..64}"},
@@ -181,7 +181,7 @@ Json sweep_figures(const SpeedOptions& o, double functional_wall_s) {
 }  // namespace
 
 Json bench_speed(const SpeedOptions& o) {
-  std::filesystem::create_directories(o.out_dir);
+  OutputFiles out(o.out_dir, {"bench.json", "points.csv"});
   Json j;
   j["machine"] = {{"cores", std::thread::hardware_concurrency()}};
   j["block"] = "LLaMA-2-7B block 0, N:M per role (scenarios/llama2-7b-prefill-mixed.yaml)";
@@ -190,13 +190,16 @@ Json bench_speed(const SpeedOptions& o) {
   j["prefill64"] = block_figures(o, {"workload.tokens=64"});
   j["model_decode_32_blocks"] = model_figures(o, {"workload.tokens=1", "workload.blocks.count=32"});
   j["model_prefill64_32_blocks"] = model_figures(o, {"workload.tokens=64", "workload.blocks.count=32"});
-  j["design_points"] = sweep_figures(o, j["decode"]["functional"]["wall_s"].get<double>());
+  j["design_points"] =
+      sweep_figures(o, j["decode"]["functional"]["wall_s"].get<double>(), out.temp_path("points.csv"));
   j["targets"] = {{"functional_over_timing_only", ">= 100"},
                   {"functional_over_native_gemm", "<= 3 (goal 1.5)"},
                   {"models_over_native_gemm", "<= 1.5"},
                   {"model_decode_32_blocks_wall_s", "well under 1"},
                   {"design_points_over_one_functional_block", "< 20"}};
-  write_json(j, o.out_dir + "/bench.json");
+  write_json(j, out.temp_path("bench.json"));
+  out.commit("bench.json");
+  out.commit("points.csv");
   return j;
 }
 

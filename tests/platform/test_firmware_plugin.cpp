@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -33,6 +34,7 @@ TEST(FirmwarePlugin, HelloMatchesTheGoldenGemmWithInterrupts) {
   EXPECT_NE(r.out.find("256 of 256 outputs match the golden GEMM"), std::string::npos) << r.out;
 
   const nlohmann::json stats = read_json((dir.path() / "out/stats.json").string());
+  EXPECT_TRUE(stats["complete"].get<bool>());
   EXPECT_EQ(stats["firmware"], PLUGIN_HELLO);
   EXPECT_EQ(stats["firmware_returned"], 0);
   ASSERT_EQ(stats["jobs"].size(), 1u);
@@ -107,6 +109,25 @@ TEST(FirmwarePlugin, BusErrorInTheFirmwareFailsTheRun) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
   EXPECT_NE(r.err.find(std::string("flexcim: error: firmware plug-in ") + PLUGIN_BUS_ERROR), std::string::npos) << r.err;
+}
+
+// Outputs as for the built-in runner: checked before the plug-in runs, written under
+// temporary names (none left behind), an earlier run's stats.json replaced.
+TEST(FirmwarePlugin, OutputsAreCheckedBeforeTheRunAndReplacedWhole) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "out/stats.json");  // a folder where stats.json goes
+  ProcessResult r = run_plugin(dir, PLUGIN_HELLO, "out");
+  expect_one_error_line(r, {"cannot write", "out/stats.json", "folder"});
+  EXPECT_EQ(r.out.find("hello:"), std::string::npos) << r.out;  // the firmware never ran
+
+  fs::create_directories(dir.path() / "again");
+  std::ofstream(dir.path() / "again/stats.json") << "{\"stale\": true}\n";
+  r = run_plugin(dir, PLUGIN_HELLO, "again");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(read_json((dir.path() / "again/stats.json").string()).contains("stale"));
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir.path() / "again")) files.push_back(e.path().filename().string());
+  EXPECT_EQ(files, std::vector<std::string>{"stats.json"});
 }
 
 }  // namespace
