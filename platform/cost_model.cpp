@@ -67,7 +67,7 @@ std::string JobShape::key() const {
 std::vector<JobCost> measure_jobs(const Scenario& scenario, const std::vector<JobShape>& shapes) {
   if (shapes.empty()) return {};
   const std::string answer = child_answer([&] {
-    const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
+    const EnergyTable table = load_energy_table(scenario.platform);
     Platform platform("platform", scenario.platform);
     platform.accelerator().set_job_log_capacity(shapes.size());  // one job per shape, all priced
     const fw::BoardInfo board = platform.board();
@@ -99,7 +99,6 @@ std::vector<JobCost> measure_jobs(const Scenario& scenario, const std::vector<Jo
     });
     // Jobs ran int32 shapes first, then int8 ones; answer in shape order.
     const auto& jobs = platform.accelerator().jobs();
-    const HardwareSizes hw = platform.accelerator().hardware_sizes();
     std::vector<size_t> order;
     for (const bool int8 : {false, true})
       for (size_t i = 0; i < shapes.size(); ++i)
@@ -108,7 +107,7 @@ std::vector<JobCost> measure_jobs(const Scenario& scenario, const std::vector<Jo
     costs.get_ref<Json::array_t&>().resize(shapes.size());
     for (size_t j = 0; j < jobs.size(); ++j)
       costs[order[j]] = Json::array(
-          {jobs[j].outcome.cycles, price(table, jobs[j].energy, hw, jobs[j].duration_ns).total_pj()});
+          {jobs[j].outcome.cycles, platform.job_energy(table, j).total_pj()});
     return costs.dump();
   });
   const Json costs = Json::parse(answer);

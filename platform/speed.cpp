@@ -37,7 +37,7 @@ Scenario load(const SpeedOptions& o, std::vector<std::string> sets) {
 Json timed_run(const Scenario& scenario) {
   return Json::parse(child_answer([&] {
     const Clock::time_point start = Clock::now();
-    const EnergyTable table = EnergyTable::load(scenario.platform.energy_table);
+    const EnergyTable table = load_energy_table(scenario.platform);
     Platform platform("platform", scenario.platform);
     fw::RunReport report;
     Clock::duration in_models{};
